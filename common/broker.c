@@ -1,0 +1,443 @@
+/* broker.c -- an AMQP connection with one channel, on rabbitmq-c 0.11. See broker.h for how
+ * a blocking library is driven from a non-blocking loop. */
+#include "broker.h"
+
+#include <amqp.h>
+#include <amqp_ssl_socket.h>
+#include <amqp_tcp_socket.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define BROKER_CHANNEL 1
+#define BROKER_QUERY_CHANNEL 2  /* passive declares; a 404 there leaves channel 1 alone */
+#define BROKER_FRAME_MAX 131072
+#define BROKER_DRAIN_MAX_FRAMES 512 /* per call, so one busy connection cannot starve the loop */
+
+struct broker {
+    amqp_connection_state_t conn;
+    char url_redacted[256];
+    int consuming;
+    int query_channel_open;
+    int confirm_mode;
+    uint64_t next_seq;          /* confirm sequence number of the next publish */
+    char content_type[128];     /* of the delivery being handed out */
+    char error[512];            /* "" while healthy */
+};
+
+static void reply_text(amqp_rpc_reply_t r, char *buf, size_t len)
+{
+    switch (r.reply_type) {
+    case AMQP_RESPONSE_NORMAL:
+        snprintf(buf, len, "ok");
+        return;
+    case AMQP_RESPONSE_NONE:
+        snprintf(buf, len, "missing RPC reply");
+        return;
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+        snprintf(buf, len, "%s", amqp_error_string2(r.library_error));
+        return;
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+        if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+            const amqp_connection_close_t *m = r.reply.decoded;
+            snprintf(buf, len, "connection closed by broker: %u %.*s", m->reply_code,
+                     (int)m->reply_text.len, (const char *)m->reply_text.bytes);
+        } else if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+            const amqp_channel_close_t *m = r.reply.decoded;
+            snprintf(buf, len, "channel closed by broker: %u %.*s", m->reply_code,
+                     (int)m->reply_text.len, (const char *)m->reply_text.bytes);
+        } else {
+            snprintf(buf, len, "unexpected broker method 0x%08x", r.reply.id);
+        }
+        return;
+    }
+    snprintf(buf, len, "unknown reply type %d", (int)r.reply_type);
+}
+
+/* Records the first failure: later ones are consequences of it. */
+static int fail(struct broker *b, const char *what, const char *why)
+{
+    if (!b->error[0])
+        snprintf(b->error, sizeof(b->error), "%s: %s", what, why);
+    return -1;
+}
+
+static int check_rpc(struct broker *b, const char *what, char *err, size_t errlen)
+{
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+    if (r.reply_type == AMQP_RESPONSE_NORMAL)
+        return 0;
+    char why[384];
+    reply_text(r, why, sizeof(why));
+    fail(b, what, why);
+    snprintf(err, errlen, "amqp %s on %s: %s", what, b->url_redacted, why);
+    return -1;
+}
+
+struct broker *broker_connect(const char *url, const char *name, int heartbeat_s,
+                              int timeout_ms, char *err, size_t errlen)
+{
+    struct broker *b = calloc(1, sizeof(*b));
+    char *url_copy = strdup(url);
+    if (!b || !url_copy) {
+        snprintf(err, errlen, "out of memory");
+        free(url_copy);
+        free(b);
+        return NULL;
+    }
+    log_redact_url(url, b->url_redacted, sizeof(b->url_redacted));
+    b->next_seq = 1;
+
+    struct amqp_connection_info ci;
+    amqp_default_connection_info(&ci);
+    if (amqp_parse_url(url_copy, &ci) != AMQP_STATUS_OK) {
+        snprintf(err, errlen, "invalid AMQP URL '%s': expected amqp://user:pass@host:port/vhost",
+                 b->url_redacted);
+        goto fail;
+    }
+    b->conn = amqp_new_connection();
+    amqp_socket_t *sock = ci.ssl ? amqp_ssl_socket_new(b->conn) : amqp_tcp_socket_new(b->conn);
+    if (!b->conn || !sock) {
+        snprintf(err, errlen, "amqp: cannot create a connection (out of memory)");
+        goto fail;
+    }
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    amqp_set_handshake_timeout(b->conn, &tv);
+    amqp_set_rpc_timeout(b->conn, &tv);
+    int st = amqp_socket_open_noblock(sock, ci.host, ci.port, &tv);
+    if (st != AMQP_STATUS_OK) {
+        snprintf(err, errlen, "amqp connect to %s: %s", b->url_redacted, amqp_error_string2(st));
+        goto fail;
+    }
+
+    /* Advertise connection.blocked so that flow control reaches us as a frame instead of as a
+     * write that blocks inside amqp_basic_publish. */
+    amqp_table_entry_t caps[] = {
+        {.key = amqp_cstring_bytes("connection.blocked"),
+         .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}},
+        {.key = amqp_cstring_bytes("consumer_cancel_notify"),
+         .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}},
+    };
+    amqp_table_entry_t props[] = {
+        {.key = amqp_cstring_bytes("capabilities"),
+         .value = {.kind = AMQP_FIELD_KIND_TABLE,
+                   .value.table = {.num_entries = 2, .entries = caps}}},
+        {.key = amqp_cstring_bytes("connection_name"),
+         .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(name)}},
+    };
+    amqp_table_t props_table = {.num_entries = 2, .entries = props};
+    amqp_rpc_reply_t r = amqp_login_with_properties(b->conn, ci.vhost, 0, BROKER_FRAME_MAX,
+                                                    heartbeat_s, &props_table,
+                                                    AMQP_SASL_METHOD_PLAIN, ci.user, ci.password);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+        char why[384];
+        reply_text(r, why, sizeof(why));
+        snprintf(err, errlen, "amqp login to %s: %s", b->url_redacted, why);
+        goto fail;
+    }
+    amqp_channel_open(b->conn, BROKER_CHANNEL);
+    if (check_rpc(b, "channel.open", err, errlen) < 0)
+        goto fail;
+    free(url_copy);
+    return b;
+fail:
+    free(url_copy);
+    broker_free(b);
+    return NULL;
+}
+
+void broker_free(struct broker *b)
+{
+    if (!b)
+        return;
+    if (b->conn) {
+        if (!b->error[0]) {
+            amqp_channel_close(b->conn, BROKER_CHANNEL, AMQP_REPLY_SUCCESS);
+            amqp_connection_close(b->conn, AMQP_REPLY_SUCCESS);
+        }
+        amqp_destroy_connection(b->conn);
+    }
+    free(b);
+}
+
+const char *broker_queue_name(char *buf, size_t buflen, const char *prefix, const char *suffix)
+{
+    snprintf(buf, buflen, "%s.%s", prefix, suffix);
+    return buf;
+}
+
+int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
+                          char *err, size_t errlen)
+{
+    static const char *const suffixes[] = {"urls", "records", "dead"};
+    /* The type is always explicit: declaring without it against an existing quorum queue
+     * would fail with an "inequivalent arg" error that names no cause. */
+    amqp_table_entry_t arg = {
+        .key = amqp_cstring_bytes("x-queue-type"),
+        .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                  .value.bytes = amqp_cstring_bytes(type == QUEUE_QUORUM ? "quorum" : "classic")},
+    };
+    amqp_table_t args = {.num_entries = 1, .entries = &arg};
+    for (size_t i = 0; i < 3; i++) {
+        char name[256];
+        broker_queue_name(name, sizeof(name), prefix, suffixes[i]);
+        amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name), 0, 1, 0, 0, args);
+        char what[300];
+        snprintf(what, sizeof(what), "declare queue '%s'", name);
+        if (check_rpc(b, what, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen)
+{
+    if (!b->query_channel_open) {
+        amqp_channel_open(b->conn, BROKER_QUERY_CHANNEL);
+        if (check_rpc(b, "channel.open", err, errlen) < 0)
+            return -1;
+        b->query_channel_open = 1;
+    }
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(b->conn, BROKER_QUERY_CHANNEL,
+                                                     amqp_cstring_bytes(queue), 1, 0, 0, 0,
+                                                     amqp_empty_table);
+    char what[300];
+    snprintf(what, sizeof(what), "passive declare of '%s'", queue);
+    if (!ok || check_rpc(b, what, err, errlen) < 0)
+        return -1;
+    return (long)ok->message_count;
+}
+
+int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char *err,
+                   size_t errlen)
+{
+    amqp_basic_qos(b->conn, BROKER_CHANNEL, 0, prefetch > 65535 ? 65535 : (uint16_t)prefetch, 0);
+    if (check_rpc(b, "basic.qos", err, errlen) < 0)
+        return -1;
+    amqp_basic_consume(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(queue), amqp_empty_bytes, 0,
+                       0, 0, amqp_empty_table);
+    char what[300];
+    snprintf(what, sizeof(what), "consume from '%s'", queue);
+    if (check_rpc(b, what, err, errlen) < 0)
+        return -1;
+    b->consuming = 1;
+    return 0;
+}
+
+int broker_cancel(struct broker *b)
+{
+    if (!b->consuming)
+        return 0;
+    /* Sent without waiting for cancel-ok: the reply comes through broker_drain, where any
+     * deliveries already on the wire arrive first and are handled as usual. */
+    amqp_basic_cancel_t m = {.consumer_tag = amqp_empty_bytes};
+    int st = amqp_send_method(b->conn, BROKER_CHANNEL, AMQP_BASIC_CANCEL_METHOD, &m);
+    b->consuming = 0;
+    return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.cancel", amqp_error_string2(st));
+}
+
+int broker_confirm_select(struct broker *b, char *err, size_t errlen)
+{
+    amqp_confirm_select(b->conn, BROKER_CHANNEL);
+    if (check_rpc(b, "confirm.select", err, errlen) < 0)
+        return -1;
+    b->confirm_mode = 1;
+    return 0;
+}
+
+int64_t broker_publish(struct broker *b, const char *queue, const void *body, size_t len,
+                       const char *content_type)
+{
+    if (b->error[0])
+        return -1;
+    amqp_basic_properties_t props = {
+        ._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG,
+        .content_type = amqp_cstring_bytes(content_type),
+        .delivery_mode = AMQP_DELIVERY_PERSISTENT,
+    };
+    amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
+    int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,
+                                amqp_cstring_bytes(queue), 0, 0, &props, bytes);
+    if (st != AMQP_STATUS_OK)
+        return fail(b, "basic.publish", amqp_error_string2(st));
+    return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
+}
+
+int broker_ack(struct broker *b, uint64_t tag, int multiple)
+{
+    int st = amqp_basic_ack(b->conn, BROKER_CHANNEL, tag, multiple);
+    return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.ack", amqp_error_string2(st));
+}
+
+int broker_reject(struct broker *b, uint64_t tag, int requeue)
+{
+    int st = amqp_basic_reject(b->conn, BROKER_CHANNEL, tag, requeue);
+    return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.reject", amqp_error_string2(st));
+}
+
+int broker_fd(const struct broker *b)
+{
+    return amqp_get_sockfd(b->conn);
+}
+
+int broker_has_buffered(const struct broker *b)
+{
+    return !b->error[0] && (amqp_data_in_buffer(b->conn) || amqp_frames_enqueued(b->conn));
+}
+
+const char *broker_error(const struct broker *b)
+{
+    return b->error;
+}
+
+static long header_delivery_count(const amqp_basic_properties_t *p)
+{
+    if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
+        return 0;
+    for (int i = 0; i < p->headers.num_entries; i++) {
+        const amqp_table_entry_t *e = &p->headers.entries[i];
+        if (e->key.len != 16 || memcmp(e->key.bytes, "x-delivery-count", 16) != 0)
+            continue;
+        switch (e->value.kind) {
+        case AMQP_FIELD_KIND_I8: return e->value.value.i8;
+        case AMQP_FIELD_KIND_U8: return e->value.value.u8;
+        case AMQP_FIELD_KIND_I16: return e->value.value.i16;
+        case AMQP_FIELD_KIND_U16: return e->value.value.u16;
+        case AMQP_FIELD_KIND_I32: return e->value.value.i32;
+        case AMQP_FIELD_KIND_U32: return (long)e->value.value.u32;
+        case AMQP_FIELD_KIND_I64: return (long)e->value.value.i64;
+        case AMQP_FIELD_KIND_U64: return (long)e->value.value.u64;
+        default: return 0;
+        }
+    }
+    return 0;
+}
+
+static void hand_out(struct broker *b, const amqp_envelope_t *env, const struct broker_events *ev)
+{
+    const amqp_basic_properties_t *p = &env->message.properties;
+    b->content_type[0] = '\0';
+    if (p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
+        snprintf(b->content_type, sizeof(b->content_type), "%.*s", (int)p->content_type.len,
+                 (const char *)p->content_type.bytes);
+    struct broker_delivery d = {
+        .tag = env->delivery_tag,
+        .body = env->message.body.bytes,
+        .len = env->message.body.len,
+        .content_type = b->content_type,
+        .delivery_count = header_delivery_count(p),
+        .redelivered = env->redelivered,
+    };
+    if (ev->on_delivery)
+        ev->on_delivery(&d, ev->arg);
+}
+
+/* Handles one method frame that is not a delivery. Returns 0, or -1 when the channel or the
+ * connection is gone. */
+static int handle_method(struct broker *b, const amqp_frame_t *f, const struct broker_events *ev)
+{
+    char why[384];
+    switch (f->payload.method.id) {
+    case AMQP_BASIC_ACK_METHOD: {
+        const amqp_basic_ack_t *m = f->payload.method.decoded;
+        if (ev->on_confirm)
+            ev->on_confirm(m->delivery_tag, m->multiple, 1, ev->arg);
+        return 0;
+    }
+    case AMQP_BASIC_NACK_METHOD: {
+        const amqp_basic_nack_t *m = f->payload.method.decoded;
+        if (ev->on_confirm)
+            ev->on_confirm(m->delivery_tag, m->multiple, 0, ev->arg);
+        return 0;
+    }
+    case AMQP_CONNECTION_BLOCKED_METHOD: {
+        const amqp_connection_blocked_t *m = f->payload.method.decoded;
+        snprintf(why, sizeof(why), "%.*s", (int)m->reason.len, (const char *)m->reason.bytes);
+        if (ev->on_blocked)
+            ev->on_blocked(1, why, ev->arg);
+        return 0;
+    }
+    case AMQP_CONNECTION_UNBLOCKED_METHOD:
+        if (ev->on_blocked)
+            ev->on_blocked(0, "", ev->arg);
+        return 0;
+    case AMQP_BASIC_CANCEL_OK_METHOD:
+    case AMQP_BASIC_QOS_OK_METHOD:
+        return 0;
+    case AMQP_BASIC_CANCEL_METHOD:
+        return fail(b, "consumer", "cancelled by the broker (queue deleted?)");
+    case AMQP_CHANNEL_CLOSE_METHOD: {
+        const amqp_channel_close_t *m = f->payload.method.decoded;
+        snprintf(why, sizeof(why), "channel %u closed by broker: %u %.*s", f->channel,
+                 m->reply_code, (int)m->reply_text.len, (const char *)m->reply_text.bytes);
+        if (f->channel == BROKER_QUERY_CHANNEL) {
+            amqp_channel_close_ok_t ok = {0};
+            amqp_send_method(b->conn, f->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+            b->query_channel_open = 0;
+            return 0;
+        }
+        return fail(b, "amqp", why);
+    }
+    case AMQP_CONNECTION_CLOSE_METHOD: {
+        const amqp_connection_close_t *m = f->payload.method.decoded;
+        snprintf(why, sizeof(why), "connection closed by broker: %u %.*s", m->reply_code,
+                 (int)m->reply_text.len, (const char *)m->reply_text.bytes);
+        amqp_connection_close_ok_t ok = {0};
+        amqp_send_method(b->conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        return fail(b, "amqp", why);
+    }
+    default:
+        LOG_D("amqp frame", "method=0x%08x channel=%u ignored", f->payload.method.id, f->channel);
+        return 0;
+    }
+}
+
+int broker_drain(struct broker *b, const struct broker_events *ev)
+{
+    if (b->error[0])
+        return -1;
+    struct timeval zero = {0, 0};
+    for (int n = 0; n < BROKER_DRAIN_MAX_FRAMES; n++) {
+        amqp_maybe_release_buffers(b->conn);
+        if (b->consuming || amqp_frames_enqueued(b->conn) || amqp_data_in_buffer(b->conn)) {
+            amqp_envelope_t env;
+            amqp_rpc_reply_t r = amqp_consume_message(b->conn, &env, &zero, 0);
+            if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+                hand_out(b, &env, ev);
+                amqp_destroy_envelope(&env);
+                continue;
+            }
+            if (r.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
+                return fail(b, "amqp consume", "unexpected reply");
+            if (r.library_error == AMQP_STATUS_TIMEOUT)
+                return 0;
+            if (r.library_error != AMQP_STATUS_UNEXPECTED_STATE)
+                return fail(b, "amqp", amqp_error_string2(r.library_error));
+            /* Not a delivery: rabbitmq-c put the frame back; pop it below. */
+        }
+        amqp_frame_t f;
+        int st = amqp_simple_wait_frame_noblock(b->conn, &f, &zero);
+        if (st == AMQP_STATUS_TIMEOUT)
+            return 0;
+        if (st != AMQP_STATUS_OK)
+            return fail(b, "amqp", amqp_error_string2(st));
+        if (f.frame_type == AMQP_FRAME_METHOD && handle_method(b, &f, ev) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int broker_wait(struct broker *b, const struct broker_events *ev, int timeout_ms)
+{
+    if (b->error[0])
+        return -1;
+    if (!broker_has_buffered(b)) {
+        struct pollfd p = {.fd = broker_fd(b), .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) < 0)
+            return 0; /* EINTR: the caller's loop decides */
+    }
+    return broker_drain(b, ev);
+}

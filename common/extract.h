@@ -1,0 +1,45 @@
+/* extract.h -- from an HTML body to the record's page fields, with libxml2 and XPath.
+ *
+ * Parsing is bounded: the caller caps the body size; libxml2's own depth limits apply. */
+#ifndef TRAWL_EXTRACT_H
+#define TRAWL_EXTRACT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "rules.h"
+
+#define EXTRACT_MAX_TEXT_CHARS 2000      /* title, description, ... are cut here (characters) */
+#define EXTRACT_MAX_FIELD_CHARS 100000   /* one rules field value is cut here (characters) */
+#define EXTRACT_MAX_FIELD_VALUES 1000    /* a node-set field keeps at most this many values */
+#define EXTRACT_XPATH_OP_LIMIT 20000000  /* libxml2 XPath operations per field evaluation */
+
+struct extract_opts {
+    size_t max_links;           /* keep at most this many links (contract default 5000) */
+    const struct rules *rules;  /* may be NULL: no "fields" beyond {} */
+};
+
+/* Parses `body` (len bytes) as HTML and sets on `record` (a JSON object owned by the caller):
+ * "title", "description", "canonical", "lang", "published", "author" (string or null),
+ * "links" (array of absolute canonical http(s) URLs, document order, no duplicates),
+ * "links_truncated": true (only when cut at max_links), and "fields" (object).
+ * `content_type` is the HTTP header value or NULL: its charset wins over the document's own
+ * declaration. `final_url` is the URL the body came from (the base unless <base href>).
+ * Returns 0; -1 only when the body could not be parsed at all (the fields are then null,
+ * "links" [] and "fields" {}: every key is always set).
+ *
+ * Encoding: the header's charset when libxml2 knows it; else UTF-8 when the whole body is
+ * valid UTF-8 (a page that declares another charset but is valid UTF-8 is almost always
+ * mislabelled, like the corpus's qq page); else the <meta> charset (ISO-8859-1 and US-ASCII
+ * read as windows-1252, as browsers do); else libxml2's own fallback. Every string set on
+ * the record is valid UTF-8 (invalid bytes become U+FFFD).
+ *
+ * Field values: title/description/... have whitespace collapsed and are cut at
+ * EXTRACT_MAX_TEXT_CHARS characters. Rules fields: a string result as is, a number or
+ * boolean as XPath's string(), a node-set as the trimmed text of each node (attributes give
+ * their value): none gives null, one a string, several an array. An XPath that fails on
+ * this page (or runs past EXTRACT_XPATH_OP_LIMIT) gives null. */
+int extract_html(const char *body, size_t len, const char *content_type, const char *final_url,
+                 const struct extract_opts *o, json_t *record);
+
+#endif

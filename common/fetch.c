@@ -1,0 +1,348 @@
+/* fetch.c -- libcurl multi_socket on our loop (the ephiperfifo.c shape), with the bounds the
+ * contract puts on hostile servers: size, time, redirects, addresses. */
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "log.h"
+#include "loop.h"
+
+#define FETCH_INITIAL_BODY_BYTES 65536
+
+struct fetcher {
+    struct loop *loop;
+    CURLM *multi;
+    struct fetch_opts opts;
+    char *user_agent;
+    struct loop_timer curl_timer;
+    struct transfer *transfers; /* every transfer in flight (list), for fetcher_free */
+    size_t in_flight;
+};
+
+struct transfer {
+    struct fetcher *f;
+    struct transfer *prev, *next;
+    CURL *easy;
+    char *url;
+    fetch_done_fn *done;
+    void *arg;
+    char *body;
+    size_t len, cap;
+    int too_large;              /* the write callback refused more bytes */
+    int blocked;                /* the socket callback refused the address */
+    char blocked_addr[64];
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+static void reap(struct fetcher *f);
+
+static void transfer_free(struct transfer *t)
+{
+    struct fetcher *f = t->f;
+    if (t->prev)
+        t->prev->next = t->next;
+    else if (f->transfers == t)
+        f->transfers = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    curl_easy_cleanup(t->easy);
+    free(t->body);
+    free(t->url);
+    free(t);
+}
+
+/* -- curl -> loop -- */
+
+static void on_curl_io(struct loop *l, int fd, int events, void *arg)
+{
+    struct fetcher *f = arg;
+    (void)l;
+    int flags = 0, running;
+    if (events & LOOP_READ)
+        flags |= CURL_CSELECT_IN;
+    if (events & LOOP_WRITE)
+        flags |= CURL_CSELECT_OUT;
+    if (events & LOOP_ERROR)
+        flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(f->multi, fd, flags, &running);
+    reap(f);
+}
+
+static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    struct fetcher *f = arg;
+    (void)e;
+    (void)sockp;
+    if (what == CURL_POLL_REMOVE)
+        loop_unwatch(f->loop, fd);
+    else
+        loop_watch(f->loop, fd,
+                   (what & CURL_POLL_IN ? LOOP_READ : 0) | (what & CURL_POLL_OUT ? LOOP_WRITE : 0),
+                   on_curl_io, f);
+    return 0;
+}
+
+static void on_curl_timer_due(struct loop *l, void *arg)
+{
+    struct fetcher *f = arg;
+    (void)l;
+    int running;
+    curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    reap(f);
+}
+
+static int on_curl_timer(CURLM *m, long timeout_ms, void *arg)
+{
+    struct fetcher *f = arg;
+    (void)m;
+    /* Never call curl from here, not even for 0 ms: arm a timer (CURLMOPT_TIMERFUNCTION.md). */
+    if (timeout_ms < 0)
+        loop_timer_stop(f->loop, &f->curl_timer);
+    else
+        loop_timer_start(f->loop, &f->curl_timer, (uint64_t)timeout_ms);
+    return 0;
+}
+
+/* -- per transfer -- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    size_t bytes = size * n;
+    if (t->len + bytes > t->f->opts.max_bytes) {
+        t->too_large = 1;
+        return 0; /* CURLE_WRITE_ERROR: the transfer ends now, with what we know */
+    }
+    if (t->len + bytes + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : FETCH_INITIAL_BODY_BYTES;
+        while (cap < t->len + bytes + 1)
+            cap *= 2;
+        char *p = realloc(t->body, cap);
+        if (!p)
+            return 0;
+        t->body = p;
+        t->cap = cap;
+    }
+    memcpy(t->body + t->len, data, bytes);
+    t->len += bytes;
+    t->body[t->len] = '\0';
+    return bytes;
+}
+
+/* The address check happens here, on the address about to be connected, after DNS and on
+ * every redirect hop: a refused address sees no connection at all. */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct transfer *t = arg;
+    if (purpose == CURLSOCKTYPE_IPCXN && !addr_allowed(&a->addr, t->f->opts.allow_private)) {
+        t->blocked = 1;
+        addr_format(&a->addr, t->blocked_addr, sizeof(t->blocked_addr));
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static const char *error_code(const struct transfer *t, CURLcode rc)
+{
+    if (t->blocked)
+        return "blocked_address";
+    if (t->too_large)
+        return "too_large";
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "dns";
+    case CURLE_COULDNT_CONNECT:
+        return "connect";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timeout";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+        return "tls";
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        return "reset";
+    case CURLE_GOT_NOTHING:
+        return "empty_reply";
+    case CURLE_BAD_CONTENT_ENCODING:
+        return "bad_encoding";
+    case CURLE_PARTIAL_FILE:
+        return "truncated";
+    case CURLE_FILESIZE_EXCEEDED:
+        return "too_large";
+    case CURLE_TOO_MANY_REDIRECTS:
+        return "too_many_redirects";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return "bad_redirect";
+    default:
+        /* Malformed status lines, headers, framing, HTTP/2 errors, oversized headers
+         * (which curl reports as out of memory). */
+        return "bad_response";
+    }
+}
+
+static void finish(struct transfer *t, CURLcode rc)
+{
+    struct fetcher *f = t->f;
+    char *final_url = NULL, *content_type = NULL;
+    curl_off_t total_us = 0;
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &final_url);
+    curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &content_type);
+    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+
+    struct fetch_result r = {
+        .url = t->url,
+        .final_url = final_url ? final_url : t->url,
+        .elapsed_ms = (uint64_t)total_us / 1000,
+        .detail = "",
+    };
+    char detail[CURL_ERROR_SIZE + 128];
+    if (rc == CURLE_OK && !t->too_large && !t->blocked) {
+        r.status = status;
+        r.content_type = content_type;
+        r.body = t->body ? t->body : "";
+        r.len = t->len;
+    } else {
+        r.error = error_code(t, rc);
+        if (t->blocked)
+            snprintf(detail, sizeof(detail), "refused to connect to %s (not a public address)",
+                     t->blocked_addr);
+        else if (t->too_large)
+            snprintf(detail, sizeof(detail), "body exceeds --max-bytes %zu", f->opts.max_bytes);
+        else
+            snprintf(detail, sizeof(detail), "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+        r.detail = detail;
+    }
+    f->in_flight--;
+    /* Removed before the callback, which may start transfers; the strings in r belong to the
+     * easy handle and live until transfer_free. */
+    curl_multi_remove_handle(f->multi, t->easy);
+    t->done(&r, t->arg);
+    transfer_free(t);
+}
+
+/* Always drain curl's messages after every call into it. */
+static void reap(struct fetcher *f)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(f->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct transfer *t;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        finish(t, m->data.result);
+    }
+}
+
+struct fetcher *fetcher_new(struct loop *l, const struct fetch_opts *o, char *err, size_t errlen)
+{
+    struct fetcher *f = calloc(1, sizeof(*f));
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    f->loop = l;
+    f->opts = *o;
+    f->user_agent = strdup(o->user_agent ? o->user_agent : "trawl");
+    f->opts.user_agent = f->user_agent;
+    f->multi = curl_multi_init();
+    if (!f->multi || !f->user_agent) {
+        snprintf(err, errlen, "curl_multi_init failed");
+        fetcher_free(f);
+        return NULL;
+    }
+    loop_timer_init(&f->curl_timer, on_curl_timer_due, f);
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+    return f;
+}
+
+void fetcher_free(struct fetcher *f)
+{
+    if (!f)
+        return;
+    if (f->multi) {
+        /* Remove every transfer first: curl_multi_cleanup still calls the socket callback. */
+        while (f->transfers) {
+            curl_multi_remove_handle(f->multi, f->transfers->easy);
+            transfer_free(f->transfers);
+        }
+        curl_multi_cleanup(f->multi);
+    }
+    loop_timer_stop(f->loop, &f->curl_timer);
+    free(f->user_agent);
+    free(f);
+}
+
+size_t fetcher_in_flight(const struct fetcher *f)
+{
+    return f->in_flight;
+}
+
+int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void *arg)
+{
+    struct transfer *t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    t->f = f;
+    t->done = done;
+    t->arg = arg;
+    t->url = strdup(url);
+    t->easy = curl_easy_init();
+    if (!t->url || !t->easy)
+        goto fail;
+    CURL *e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, f->opts.user_agent);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl was built with */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, f->opts.max_redirects);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, f->opts.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, f->opts.low_speed_bytes);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->opts.low_speed_time_s);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_bytes);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
+        goto fail;
+    t->next = f->transfers;
+    if (t->next)
+        t->next->prev = t;
+    f->transfers = t;
+    f->in_flight++;
+    return 0; /* add_handle armed a 0 ms timer: the transfer starts from the loop */
+fail:
+    curl_easy_cleanup(t->easy);
+    free(t->url);
+    free(t);
+    return -1;
+}

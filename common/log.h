@@ -1,0 +1,39 @@
+/* log.h -- one line per event on stderr, as text or JSON, filtered by level.
+ *
+ * Use the LOG_* macros: the level is checked before the arguments are evaluated, so a
+ * debug line costs nothing when debug is off (redis serverLog). */
+#ifndef TRAWL_LOG_H
+#define TRAWL_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
+
+extern enum log_level log_min_level; /* lines below this level are dropped */
+
+/* Sets the program name shown on every line (borrowed: pass a string literal). */
+void log_init(const char *program, enum log_level level, enum log_format format);
+
+/* Parses "debug|info|warn|error" / "text|json"; 0 on success, -1 on an unknown name. */
+int log_level_parse(const char *s, enum log_level *out);
+int log_format_parse(const char *s, enum log_format *out);
+
+/* Writes one line: `msg` is a short event name, `fmt` key=value pairs. Prefer the macros. */
+void log_write(enum log_level level, const char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_msg(level, msg, ...)                                                           \
+    do {                                                                                   \
+        if ((level) >= log_min_level)                                                      \
+            log_write((level), (msg), __VA_ARGS__);                                        \
+    } while (0)
+#define LOG_D(msg, ...) log_msg(LOG_DEBUG, msg, __VA_ARGS__)
+#define LOG_I(msg, ...) log_msg(LOG_INFO, msg, __VA_ARGS__)
+#define LOG_W(msg, ...) log_msg(LOG_WARN, msg, __VA_ARGS__)
+#define LOG_E(msg, ...) log_msg(LOG_ERROR, msg, __VA_ARGS__)
+
+/* Copies `url` into buf with any password replaced by "***" (never log a password). */
+const char *log_redact_url(const char *url, char *buf, size_t buflen);
+
+#endif

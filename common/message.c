@@ -1,0 +1,174 @@
+/* message.c -- parsing and checking of input messages. */
+#include "message.h"
+
+#include <string.h>
+
+#include "url.h"
+
+/* jansson validates UTF-8 for JSON; bare URLs are checked by hand because nothing else looks
+ * at them before they reach the logs and the dead-letter queue. */
+static int valid_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + n >= len)
+            return 0; /* sequence cut short by the end of the body */
+        unsigned cp = c & (0x3F >> n);
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static int set_url(struct message *out, const char *raw, char *err, size_t errlen)
+{
+    char why[256];
+    out->url = url_canonicalize(raw, why, sizeof(why));
+    if (!out->url) {
+        snprintf(err, errlen, "invalid URL '%.200s': %s", raw, why);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_json(const char *body, size_t len, struct message *out, char *err,
+                      size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                 jerr.column);
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "JSON body must be an object with a \"url\"");
+        goto out;
+    }
+    json_t *url = json_object_get(root, "url");
+    if (!json_is_string(url)) {
+        snprintf(err, errlen, url ? "\"url\" must be a string" : "no \"url\" field");
+        goto out;
+    }
+    if (strlen(json_string_value(url)) != json_string_length(url)) {
+        snprintf(err, errlen, "\"url\" contains a NUL character");
+        goto out;
+    }
+    json_t *kind = json_object_get(root, "kind");
+    if (kind) {
+        const char *k = json_string_value(kind);
+        if (k && strcmp(k, "page") == 0) {
+            out->kind = MESSAGE_PAGE;
+        } else if (k && strcmp(k, "feed") == 0) {
+            out->kind = MESSAGE_FEED;
+        } else {
+            snprintf(err, errlen, "\"kind\" must be \"page\" or \"feed\"");
+            goto out;
+        }
+    }
+    json_t *depth = json_object_get(root, "depth");
+    if (depth) {
+        if (!json_is_integer(depth) || json_integer_value(depth) < 0) {
+            snprintf(err, errlen, "\"depth\" must be a non-negative integer");
+            goto out;
+        }
+        out->depth = (long)json_integer_value(depth);
+    }
+    if (set_url(out, json_string_value(url), err, errlen) < 0)
+        goto out;
+    json_t *meta = json_object_get(root, "meta");
+    out->meta = meta ? json_incref(meta) : NULL;
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+int message_parse(const char *body, size_t len, const char *content_type, struct message *out,
+                  char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    if (len > MESSAGE_MAX_BYTES) {
+        snprintf(err, errlen, "body of %zu bytes exceeds %d", len, MESSAGE_MAX_BYTES);
+        return -1;
+    }
+    if (len == 0) {
+        snprintf(err, errlen, "empty body");
+        return -1;
+    }
+    if (!valid_utf8((const unsigned char *)body, len)) {
+        snprintf(err, errlen, "body is not valid UTF-8");
+        return -1;
+    }
+    if (memchr(body, '\0', len)) {
+        snprintf(err, errlen, "body contains a NUL byte");
+        return -1;
+    }
+    size_t skip = strspn(body, " \t\r\n");
+    int is_json = (content_type && strncmp(content_type, "application/json", 16) == 0) ||
+                  (skip < len && body[skip] == '{');
+    int rc;
+    if (is_json) {
+        rc = parse_json(body, len, out, err, errlen);
+    } else {
+        char *text = strndup(body, len);
+        if (!text) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        /* Trailing whitespace (a final newline) is fine; a second line is not. */
+        size_t end = len;
+        while (end > skip && strchr(" \t\r\n", text[end - 1]))
+            end--;
+        if (memchr(text + skip, '\n', end - skip) || memchr(text + skip, '\r', end - skip)) {
+            snprintf(err, errlen, "a text/plain body must hold one URL on one line");
+            rc = -1;
+        } else {
+            rc = set_url(out, text, err, errlen);
+        }
+        free(text);
+    }
+    if (rc < 0)
+        message_cleanup(out);
+    return rc;
+}
+
+void message_cleanup(struct message *m)
+{
+    free(m->url);
+    json_decref(m->meta);
+    memset(m, 0, sizeof(*m));
+}
+
+char *message_encode(const char *url)
+{
+    json_t *o = json_pack("{s:s}", "url", url);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}

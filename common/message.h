@@ -1,0 +1,31 @@
+/* message.h -- the input message on PREFIX.urls: JSON {"url": ..., "kind", "depth", "meta"}
+ * or a bare URL as text/plain. Everything a delivery carries is checked here, once. */
+#ifndef TRAWL_MESSAGE_H
+#define TRAWL_MESSAGE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define MESSAGE_MAX_BYTES 65536 /* a longer body is a bad message, whatever it holds */
+
+enum message_kind { MESSAGE_PAGE = 0, MESSAGE_FEED };
+
+struct message {
+    char *url;              /* canonical, owned */
+    enum message_kind kind;
+    long depth;             /* 0 when absent */
+    json_t *meta;           /* owned reference, NULL when absent */
+};
+
+/* Parses a delivery body. `content_type` may be "" or NULL. Returns 0 and fills out (release
+ * with message_cleanup), or -1 with a reason naming the problem in err ("body is not valid
+ * UTF-8", "\"url\" must be a string", "invalid URL 'x': no host"). */
+int message_parse(const char *body, size_t len, const char *content_type, struct message *out,
+                  char *err, size_t errlen);
+
+void message_cleanup(struct message *m);
+
+/* Builds the JSON body of an input message for `url` (canonical). Caller frees. */
+char *message_encode(const char *url);
+
+#endif

@@ -1,0 +1,118 @@
+/* record.c -- building records and dead letters with jansson. */
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static json_t *string_or_null(const char *s)
+{
+    json_t *v = s ? json_string(s) : NULL;
+    return v ? v : json_null();
+}
+
+json_t *record_new(const char *url, const struct fetch_result *r, time_t fetched_at,
+                   json_t *meta)
+{
+    struct tm tm;
+    gmtime_r(&fetched_at, &tm);
+    char when[32];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "url", string_or_null(url));
+    json_object_set_new(o, "final_url", string_or_null(r->final_url));
+    json_object_set_new(o, "status", json_integer(r->status));
+    json_object_set_new(o, "fetched_at", json_string(when));
+    json_object_set_new(o, "elapsed_ms", json_integer((json_int_t)r->elapsed_ms));
+    json_object_set_new(o, "content_type", string_or_null(r->content_type));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)r->len));
+    static const char *const page_fields[] = {"title", "description", "canonical",
+                                              "lang",  "published",   "author"};
+    for (size_t i = 0; i < sizeof(page_fields) / sizeof(*page_fields); i++)
+        json_object_set_new(o, page_fields[i], json_null());
+    json_object_set_new(o, "links", json_array());
+    json_object_set_new(o, "fields", json_object());
+    json_object_set(o, "meta", meta ? meta : json_null());
+    return o;
+}
+
+int record_is_html(const char *content_type, const char *body, size_t len)
+{
+    if (content_type) {
+        size_t n = strcspn(content_type, ";");
+        while (n > 0 && content_type[n - 1] == ' ')
+            n--;
+        return (n == 9 && strncasecmp(content_type, "text/html", 9) == 0) ||
+               (n == 21 && strncasecmp(content_type, "application/xhtml+xml", 21) == 0);
+    }
+    size_t i = 0;
+    while (i < len && i < 512 && strchr(" \t\r\n", body[i]))
+        i++;
+    return i < len && body[i] == '<';
+}
+
+/* Copies bytes as UTF-8, each invalid byte replaced by U+FFFD. Hand-written: jansson only
+ * validates, and iconv cannot substitute portably. */
+static char *utf8_sanitize(const char *s, size_t len)
+{
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                 : (c & 0xF8) == 0xF0 ? 3 : 4;
+        int ok = c != 0 && n < 4 && i + n < len;
+        for (size_t k = 1; ok && k <= n; k++)
+            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+        if (ok && n > 0) {
+            /* Reject overlongs and surrogates by a round trip through jansson's validator. */
+            json_t *probe = json_stringn(s + i, n + 1);
+            ok = probe != NULL;
+            json_decref(probe);
+        }
+        if (ok) {
+            memcpy(out + o, s + i, n + 1);
+            o += n + 1;
+            i += n + 1;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const char *error,
+                         const char *detail, int attempts)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (url) {
+        json_object_set_new(o, "url", string_or_null(url));
+    } else {
+        char *clean = utf8_sanitize(raw ? raw : "", raw ? raw_len : 0);
+        json_object_set_new(o, "url", json_null());
+        json_object_set_new(o, "raw", string_or_null(clean));
+        free(clean);
+    }
+    json_object_set_new(o, "error", json_string(error));
+    char *clean_detail = utf8_sanitize(detail, strlen(detail));
+    json_object_set_new(o, "detail", string_or_null(clean_detail));
+    free(clean_detail);
+    json_object_set_new(o, "attempts", json_integer(attempts));
+    char *s = record_dump(o);
+    json_decref(o);
+    return s;
+}
+
+char *record_dump(const json_t *obj)
+{
+    return json_dumps(obj, JSON_COMPACT);
+}

@@ -1,0 +1,195 @@
+/* main.c -- trawl-dump: drain one of trawl's queues into JSON lines (a file or stdout).
+ * Each message is acked only after its line reached the file (fflush + fdatasync for files),
+ * so a dump killed halfway loses nothing: the rest stays on the queue. */
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "config.h"
+#include "log.h"
+
+static const char USAGE[] =
+    "Usage: trawl-dump [OPTIONS] --queue NAME\n"
+    "\n"
+    "Consumes PREFIX.NAME (records, dead or urls) and writes each message body as one line.\n"
+    "A message is acknowledged once its line is written and flushed.\n"
+    "\n"
+    "Options:\n"
+    "  --queue NAME         records, dead, urls (or any suffix after 'PREFIX.')\n"
+    "  --output FILE        append to FILE (default: standard output)\n"
+    "  --idle-exit SECONDS  exit 0 once the queue stayed empty for this long\n"
+    "  --count N            exit 0 after N messages\n\n";
+
+struct dump {
+    FILE *out;
+    int sync_fd;                /* -1 for stdout */
+    struct broker *b;
+    unsigned long long written, limit;
+    uint64_t last_tag;          /* written, not yet acked */
+    int failed;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_delivery(const struct broker_delivery *d, void *arg)
+{
+    struct dump *dm = arg;
+    if (dm->failed || (dm->limit && dm->written >= dm->limit)) {
+        broker_reject(dm->b, d->tag, 1);
+        return;
+    }
+    if (fwrite(d->body, 1, d->len, dm->out) != d->len || fputc('\n', dm->out) == EOF) {
+        dm->failed = 1;
+        broker_reject(dm->b, d->tag, 1);
+        return;
+    }
+    dm->written++;
+    dm->last_tag = d->tag;
+}
+
+/* Makes written lines durable, then acks them. */
+static int commit(struct dump *dm)
+{
+    if (!dm->last_tag)
+        return 0;
+    if (fflush(dm->out) != 0 || (dm->sync_fd >= 0 && fdatasync(dm->sync_fd) != 0)) {
+        LOG_E("cannot write output", "err=\"%m\"");
+        return -1;
+    }
+    /* One ack covers every line written so far: tags on a channel only increase. */
+    int rc = broker_ack(dm->b, dm->last_tag, 1);
+    dm->last_tag = 0;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct common_config cfg;
+    config_defaults(&cfg);
+    const char *queue = NULL, *output = NULL;
+    double idle_exit_s = 0;
+    struct dump dm = {.sync_fd = -1};
+    static const struct option options[] = {
+        {"amqp", required_argument, 0, 0},      {"redis", required_argument, 0, 0},
+        {"prefix", required_argument, 0, 0},    {"queue-type", required_argument, 0, 0},
+        {"log-level", required_argument, 0, 0}, {"log-format", required_argument, 0, 0},
+        {"queue", required_argument, 0, 0},     {"output", required_argument, 0, 0},
+        {"idle-exit", required_argument, 0, 0}, {"count", required_argument, 0, 0},
+        {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0},
+    };
+    char err[1024];
+    int idx;
+    for (;;) {
+        int c = getopt_long(argc, argv, "hV", options, &idx);
+        if (c == -1)
+            break;
+        if (c == 'h') {
+            printf("%s%s", USAGE, CONFIG_HELP);
+            return 0;
+        }
+        if (c == 'V') {
+            printf("trawl-dump %s\n", TRAWL_VERSION);
+            return 0;
+        }
+        if (c != 0) {
+            fprintf(stderr, "Try 'trawl-dump --help'.\n");
+            return 2;
+        }
+        const char *name = options[idx].name;
+        int shared = config_option(&cfg, name, optarg, err, sizeof(err));
+        if (shared < 0) {
+            fprintf(stderr, "trawl-dump: %s\n", err);
+            return 2;
+        }
+        if (shared > 0)
+            continue;
+        char *end;
+        if (strcmp(name, "queue") == 0) {
+            queue = optarg;
+        } else if (strcmp(name, "output") == 0) {
+            output = optarg;
+        } else if (strcmp(name, "idle-exit") == 0) {
+            idle_exit_s = strtod(optarg, &end);
+            if (!*optarg || *end || !(idle_exit_s > 0)) {
+                fprintf(stderr, "trawl-dump: --idle-exit '%s': expected seconds > 0\n", optarg);
+                return 2;
+            }
+        } else if (strcmp(name, "count") == 0) {
+            dm.limit = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || dm.limit == 0) {
+                fprintf(stderr, "trawl-dump: --count '%s': expected a number > 0\n", optarg);
+                return 2;
+            }
+        }
+    }
+    if (!queue || optind < argc) {
+        fprintf(stderr, "trawl-dump: %s\nTry 'trawl-dump --help'.\n",
+                queue ? "unexpected argument" : "--queue is required");
+        return 2;
+    }
+    if (config_check(&cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "trawl-dump: %s\n", err);
+        return 2;
+    }
+    log_init("trawl-dump", cfg.log_level, cfg.log_format);
+    dm.out = output ? fopen(output, "a") : stdout;
+    if (!dm.out) {
+        LOG_E("cannot open output", "file=%s err=\"%m\"", output);
+        return 1;
+    }
+    if (output)
+        dm.sync_fd = fileno(dm.out);
+    char qname[256];
+    broker_queue_name(qname, sizeof(qname), cfg.prefix, queue);
+    int rc = 1;
+    dm.b = broker_connect(cfg.amqp_url, "trawl-dump", 30, 10000, err, sizeof(err));
+    if (!dm.b || broker_declare_queues(dm.b, cfg.prefix, cfg.queue_type, err, sizeof(err)) < 0 ||
+        broker_consume(dm.b, qname, 500, err, sizeof(err)) < 0) {
+        LOG_E("cannot start", "err=\"%s\"", err);
+        goto out;
+    }
+    struct broker_events ev = {.on_delivery = on_delivery, .arg = &dm};
+    uint64_t last_activity = now_ms();
+    for (;;) {
+        unsigned long long before = dm.written;
+        if (broker_wait(dm.b, &ev, 200) < 0) {
+            LOG_E("broker connection lost", "err=\"%s\"", broker_error(dm.b));
+            goto out;
+        }
+        if (dm.failed) {
+            LOG_E("cannot write output", "err=\"%m\"");
+            goto out;
+        }
+        if (commit(&dm) < 0)
+            goto out;
+        if (dm.limit && dm.written >= dm.limit)
+            break;
+        if (dm.written != before) {
+            last_activity = now_ms();
+        } else if (idle_exit_s > 0 && now_ms() - last_activity >= (uint64_t)(idle_exit_s * 1000)) {
+            /* Nothing arrived for that long; exit if the queue really is empty. */
+            long ready = broker_queue_ready(dm.b, qname, err, sizeof(err));
+            if (ready == 0)
+                break;
+            last_activity = now_ms();
+        }
+    }
+    rc = 0;
+out:
+    LOG_I("done", "queue=%s written=%llu", qname, dm.written);
+    broker_free(dm.b);
+    if (output && dm.out)
+        fclose(dm.out);
+    return rc;
+}

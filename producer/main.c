@@ -1,0 +1,429 @@
+/* main.c -- trawl-producer: read URLs, canonicalise, skip duplicates, enqueue with publisher
+ * confirms. Blocking on purpose: it has one thing to do at a time. */
+#include <errno.h>
+#include <getopt.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "broker.h"
+#include "config.h"
+#include "kv.h"
+#include "log.h"
+#include "message.h"
+#include "url.h"
+
+#define BATCH_DEFAULT 1000
+#define CONFIRM_TIMEOUT_MS 60000
+#define LINE_MAX_BYTES 65536
+
+static const char USAGE[] =
+    "Usage: trawl-producer [OPTIONS] [FILE...]\n"
+    "\n"
+    "Reads URLs, one per line, from the FILEs or from standard input (none or '-'), and\n"
+    "enqueues each on PREFIX.urls as a persistent message. Blank lines and lines starting with\n"
+    "'#' are skipped. Each URL is checked and canonicalised; a bad line is reported as\n"
+    "FILE:LINE: reason and skipped. Duplicates are skipped within the run and, through the\n"
+    "Redis set PREFIX:seen, across runs.\n"
+    "\n"
+    "It returns only once the broker has confirmed every message, and ends with the line\n"
+    "  enqueued=N duplicate=D invalid=I\n"
+    "A URL enters the seen-set only after the broker confirmed it: a producer killed mid-file\n"
+    "and run again on the same file enqueues every URL that was not confirmed (one confirmed\n"
+    "just before the kill may be enqueued twice: at least once, never lost).\n"
+    "\n"
+    "Options:\n"
+    "  --no-dedup      enqueue duplicates too (no Redis needed)\n"
+    "  --strict        exit 1 when any line was invalid\n"
+    "  --batch N       URLs per confirm round (default 1000)\n"
+    "Exit status: 0 all valid URLs enqueued, 1 runtime failure (or invalid lines with --strict),\n"
+    "2 usage error.\n\n";
+
+struct producer {
+    struct common_config cfg;
+    int dedup, strict;
+    size_t batch_max;
+    struct broker *broker;
+    redisContext *redis;
+    char q_urls[128], seen_key[160];
+    json_t *seen_in_run;        /* set of canonical URLs (object keys): jansson's hash table */
+    char **batch;               /* canonical URLs waiting to be enqueued (owned) */
+    size_t nbatch;
+    unsigned long long enqueued, duplicate, invalid, lines;
+    int tty;
+    uint64_t last_progress_ms;
+};
+
+/* One confirm round's bookkeeping: publish i has sequence base + i. */
+struct round {
+    uint64_t base;
+    size_t n;
+    unsigned char *state;       /* 0 waiting, 1 acked, 2 nacked */
+    size_t settled;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_confirm(uint64_t seq, int multiple, int ok, void *arg)
+{
+    struct round *r = arg;
+    uint64_t lo = multiple ? r->base : seq;
+    for (uint64_t s = lo; s <= seq; s++) {
+        if (s < r->base || s - r->base >= r->n)
+            continue;
+        size_t i = (size_t)(s - r->base);
+        if (r->state[i] == 0) {
+            r->state[i] = ok ? 1 : 2;
+            r->settled++;
+        }
+    }
+}
+
+static void progress(struct producer *p, int final)
+{
+    if (!p->tty)
+        return;
+    uint64_t now = now_ms();
+    if (!final && now - p->last_progress_ms < 250)
+        return;
+    p->last_progress_ms = now;
+    fprintf(stderr, "\rlines=%llu enqueued=%llu duplicate=%llu invalid=%llu%s", p->lines,
+            p->enqueued, p->duplicate, p->invalid, final ? "\n" : "");
+}
+
+/* Drops URLs of the batch that Redis has seen in an earlier run. */
+static int filter_seen(struct producer *p)
+{
+    if (!p->dedup || p->nbatch == 0)
+        return 0;
+    const char **argv = malloc((p->nbatch + 2) * sizeof(*argv));
+    if (!argv)
+        return -1;
+    argv[0] = "SMISMEMBER";
+    argv[1] = p->seen_key;
+    for (size_t i = 0; i < p->nbatch; i++)
+        argv[i + 2] = p->batch[i];
+    redisReply *r = redisCommandArgv(p->redis, (int)p->nbatch + 2, argv, NULL);
+    free(argv);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != p->nbatch) {
+        LOG_E("redis SMISMEMBER failed", "err=\"%s\"",
+              r && r->type == REDIS_REPLY_ERROR ? r->str : p->redis->errstr);
+        freeReplyObject(r);
+        return -1;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < p->nbatch; i++) {
+        if (r->element[i]->integer) {
+            p->duplicate++;
+            free(p->batch[i]);
+        } else {
+            p->batch[kept++] = p->batch[i];
+        }
+    }
+    p->nbatch = kept;
+    freeReplyObject(r);
+    return 0;
+}
+
+static int mark_seen(struct producer *p, char **urls, size_t n)
+{
+    if (!p->dedup || n == 0)
+        return 0;
+    const char **argv = malloc((n + 2) * sizeof(*argv));
+    if (!argv)
+        return -1;
+    argv[0] = "SADD";
+    argv[1] = p->seen_key;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 2] = urls[i];
+    redisReply *r = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
+    free(argv);
+    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (!ok)
+        LOG_E("redis SADD failed", "err=\"%s\"",
+              r && r->type == REDIS_REPLY_ERROR ? r->str : p->redis->errstr);
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+/* Publishes the batch and waits until the broker confirmed every message (nacked ones are
+ * published again). Then records them as seen. */
+static int flush_batch(struct producer *p)
+{
+    if (filter_seen(p) < 0)
+        return -1;
+    char **todo = p->batch;
+    size_t ntodo = p->nbatch;
+    int rc = -1;
+    struct round r = {0};
+    while (ntodo > 0) {
+        r.n = ntodo;
+        r.settled = 0;
+        free(r.state);
+        r.state = calloc(ntodo, 1);
+        if (!r.state)
+            goto out;
+        for (size_t i = 0; i < ntodo; i++) {
+            char *body = message_encode(todo[i]);
+            int64_t seq = body ? broker_publish(p->broker, p->q_urls, body, strlen(body),
+                                                "application/json")
+                               : -1;
+            free(body);
+            if (seq < 0) {
+                LOG_E("publish failed", "err=\"%s\"", broker_error(p->broker));
+                goto out;
+            }
+            if (i == 0)
+                r.base = (uint64_t)seq;
+        }
+        struct broker_events ev = {.on_confirm = on_confirm, .arg = &r};
+        uint64_t deadline = now_ms() + CONFIRM_TIMEOUT_MS;
+        while (r.settled < r.n) {
+            if (now_ms() > deadline) {
+                LOG_E("broker did not confirm", "waiting=%zu timeout_ms=%d", r.n - r.settled,
+                      CONFIRM_TIMEOUT_MS);
+                goto out;
+            }
+            if (broker_wait(p->broker, &ev, 1000) < 0) {
+                LOG_E("broker connection lost", "err=\"%s\"", broker_error(p->broker));
+                goto out;
+            }
+        }
+        /* Acked ones are done; nacked ones go round again, at the front of todo. */
+        size_t again = 0;
+        for (size_t i = 0; i < ntodo; i++) {
+            if (r.state[i] == 1) {
+                p->enqueued++;
+            } else {
+                char *t = todo[again];
+                todo[again++] = todo[i];
+                todo[i] = t;
+            }
+        }
+        if (mark_seen(p, todo + again, ntodo - again) < 0)
+            goto out;
+        if (again)
+            LOG_W("broker nacked messages", "count=%zu (publishing again)", again);
+        ntodo = again;
+        progress(p, 0);
+    }
+    rc = 0;
+out:
+    free(r.state);
+    for (size_t i = 0; i < p->nbatch; i++)
+        free(p->batch[i]);
+    p->nbatch = 0;
+    return rc;
+}
+
+static int add_line(struct producer *p, const char *name, unsigned long lineno, char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && strchr(" \t\r\n", line[n - 1]))
+        line[--n] = '\0';
+    char *s = line + strspn(line, " \t");
+    if (!*s || *s == '#')
+        return 0;
+    p->lines++;
+    char why[256];
+    char *url = url_canonicalize(s, why, sizeof(why));
+    if (!url) {
+        p->invalid++;
+        fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
+        return 0;
+    }
+    if (p->dedup) {
+        if (json_object_get(p->seen_in_run, url)) {
+            p->duplicate++;
+            free(url);
+            return 0;
+        }
+        json_object_set_new(p->seen_in_run, url, json_true());
+    }
+    p->batch[p->nbatch++] = url;
+    if (p->nbatch == p->batch_max)
+        return flush_batch(p);
+    return 0;
+}
+
+static int read_file(struct producer *p, const char *path)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (!f) {
+        LOG_E("cannot open input", "file=%s err=\"%s\"", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (len > LINE_MAX_BYTES) {
+            p->invalid++;
+            fprintf(stderr, "%s:%lu: line of %zd bytes is too long for a URL\n", name, lineno,
+                    len);
+            continue;
+        }
+        if ((size_t)len != strlen(line)) {
+            p->invalid++;
+            fprintf(stderr, "%s:%lu: line contains a NUL byte\n", name, lineno);
+            continue;
+        }
+        rc = add_line(p, name, lineno, line);
+    }
+    if (rc == 0 && ferror(f)) {
+        LOG_E("cannot read input", "file=%s err=\"%s\"", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}
+
+static int connect_redis(struct producer *p, char *err, size_t errlen)
+{
+    struct kv_endpoint ep;
+    if (kv_parse_url(p->cfg.redis_url, &ep, err, errlen) < 0)
+        return -1;
+    struct timeval tv = {10, 0};
+    p->redis = redisConnectWithTimeout(ep.host, ep.port, tv);
+    if (!p->redis || p->redis->err) {
+        snprintf(err, errlen, "redis connect to %s:%d: %s", ep.host, ep.port,
+                 p->redis ? p->redis->errstr : "out of memory");
+        return -1;
+    }
+    redisSetTimeout(p->redis, tv);
+    redisReply *r = NULL;
+    if (ep.password[0])
+        r = redisCommand(p->redis, "AUTH %s", ep.password);
+    if (!ep.password[0] || (r && r->type != REDIS_REPLY_ERROR)) {
+        freeReplyObject(r);
+        r = redisCommand(p->redis, "SELECT %d", ep.db);
+    }
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "redis %s:%d: %s", ep.host, ep.port,
+                 r ? r->str : p->redis->errstr);
+        freeReplyObject(r);
+        return -1;
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct producer p = {.dedup = 1, .batch_max = BATCH_DEFAULT};
+    config_defaults(&p.cfg);
+    static const struct option options[] = {
+        {"amqp", required_argument, 0, 0},      {"redis", required_argument, 0, 0},
+        {"prefix", required_argument, 0, 0},    {"queue-type", required_argument, 0, 0},
+        {"log-level", required_argument, 0, 0}, {"log-format", required_argument, 0, 0},
+        {"no-dedup", no_argument, 0, 0},        {"strict", no_argument, 0, 0},
+        {"batch", required_argument, 0, 0},     {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},       {0, 0, 0, 0},
+    };
+    char err[1024];
+    int idx;
+    for (;;) {
+        int c = getopt_long(argc, argv, "hV", options, &idx);
+        if (c == -1)
+            break;
+        if (c == 'h') {
+            printf("%s%s", USAGE, CONFIG_HELP);
+            return 0;
+        }
+        if (c == 'V') {
+            printf("trawl-producer %s\n", TRAWL_VERSION);
+            return 0;
+        }
+        if (c != 0) {
+            fprintf(stderr, "Try 'trawl-producer --help'.\n");
+            return 2;
+        }
+        const char *name = options[idx].name;
+        int shared = config_option(&p.cfg, name, optarg, err, sizeof(err));
+        if (shared < 0) {
+            fprintf(stderr, "trawl-producer: %s\n", err);
+            return 2;
+        }
+        if (shared > 0)
+            continue;
+        if (strcmp(name, "no-dedup") == 0) {
+            p.dedup = 0;
+        } else if (strcmp(name, "strict") == 0) {
+            p.strict = 1;
+        } else if (strcmp(name, "batch") == 0) {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || n < 1 || n > 100000) {
+                fprintf(stderr, "trawl-producer: --batch '%s': expected 1 to 100000\n", optarg);
+                return 2;
+            }
+            p.batch_max = (size_t)n;
+        }
+    }
+    if (config_check(&p.cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "trawl-producer: %s\n", err);
+        return 2;
+    }
+    log_init("trawl-producer", p.cfg.log_level, p.cfg.log_format);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    p.tty = isatty(STDERR_FILENO);
+    broker_queue_name(p.q_urls, sizeof(p.q_urls), p.cfg.prefix, "urls");
+    snprintf(p.seen_key, sizeof(p.seen_key), "%s:seen", p.cfg.prefix);
+    p.seen_in_run = json_object();
+    p.batch = calloc(p.batch_max, sizeof(*p.batch));
+    int rc = 1;
+    if (!p.seen_in_run || !p.batch) {
+        LOG_E("cannot start", "err=\"out of memory\"");
+        goto out;
+    }
+    p.broker = broker_connect(p.cfg.amqp_url, "trawl-producer", 60, 10000, err, sizeof(err));
+    if (!p.broker || broker_declare_queues(p.broker, p.cfg.prefix, p.cfg.queue_type, err,
+                                           sizeof(err)) < 0 ||
+        broker_confirm_select(p.broker, err, sizeof(err)) < 0) {
+        LOG_E("cannot start", "err=\"%s\"", err);
+        goto out;
+    }
+    if (p.dedup && connect_redis(&p, err, sizeof(err)) < 0) {
+        LOG_E("cannot start", "err=\"%s\" (or use --no-dedup)", err);
+        goto out;
+    }
+    int failed = 0;
+    if (optind == argc)
+        failed = read_file(&p, "-") < 0;
+    for (int i = optind; i < argc && !failed; i++)
+        failed = read_file(&p, argv[i]) < 0;
+    if (!failed)
+        failed = flush_batch(&p) < 0;
+    progress(&p, 1);
+    fprintf(stderr, "enqueued=%llu duplicate=%llu invalid=%llu\n", p.enqueued, p.duplicate,
+            p.invalid);
+    rc = failed || (p.strict && p.invalid) ? 1 : 0;
+out:
+    for (size_t i = 0; i < p.nbatch; i++)
+        free(p.batch[i]);
+    free(p.batch);
+    json_decref(p.seen_in_run);
+    if (p.redis)
+        redisFree(p.redis);
+    broker_free(p.broker);
+    curl_global_cleanup();
+    return rc;
+}

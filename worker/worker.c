@@ -1,0 +1,527 @@
+/* worker.c -- the worker's event loop and the life of one job:
+ *
+ *   delivery -> parse -> rate slot (Redis) -> timer -> fetch (curl) -> extract -> publish
+ *            -> broker confirm -> ack the delivery
+ *
+ * A delivery is acked only after its record or dead letter is confirmed, so a crash at any
+ * point returns it to the queue (at least once, never lost). See docs/worker.md. */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "kv.h"
+#include "log.h"
+#include "loop.h"
+#include "message.h"
+#include "record.h"
+#include "url.h"
+
+#define HEARTBEAT_S 30
+#define BROKER_TIMEOUT_MS 10000
+#define TICK_MS 1000                /* heartbeats, idle check, drain deadline */
+#define RATE_RETRY_MS 500           /* ask Redis again after it failed */
+#define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
+#define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
+
+enum job_state { JOB_RATE_WAIT, JOB_FETCHING, JOB_PUBLISHING };
+
+struct job {
+    struct worker *w;
+    struct job *prev, *next;    /* all jobs in hand */
+    uint64_t tag;               /* input delivery tag */
+    enum job_state state;
+    struct message msg;
+    char *host;
+    struct loop_timer timer;    /* rate wait */
+    int asked;                  /* a rate request is outstanding */
+    uint64_t seq;               /* confirm sequence of our outcome */
+    char *out_body;             /* the outcome, kept until confirmed (republished on nack) */
+    const char *out_queue;
+    int dead;                   /* outcome is a dead letter */
+};
+
+struct worker {
+    const struct worker_config *cfg;
+    struct loop *loop;
+    struct broker *in, *out;
+    struct kv *kv;
+    struct fetcher *fetcher;
+    struct job *jobs;
+    size_t njobs;
+    char q_urls[128], q_records[128], q_dead[128];
+    struct loop_timer tick;
+    int sigfd;
+    int consuming;              /* the consumer is started (once Redis answers) */
+    int draining;               /* a signal came: no new work */
+    uint64_t drain_deadline_ms;
+    int exit_code;
+    uint64_t last_activity_ms;
+    uint64_t last_progress_ms;
+    int redis_down_logged;
+    struct {
+        uint64_t records, dead, bytes, fetch_errors, rate_waits;
+    } n;
+};
+
+static void job_free(struct job *j)
+{
+    struct worker *w = j->w;
+    loop_timer_stop(w->loop, &j->timer);
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        w->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    w->njobs--;
+    message_cleanup(&j->msg);
+    free(j->host);
+    free(j->out_body);
+    free(j);
+}
+
+static void fatal(struct worker *w, const char *what, const char *why)
+{
+    LOG_E(what, "err=\"%s\"", why);
+    w->exit_code = 1;
+    loop_stop(w->loop);
+}
+
+/* Takes ownership of body. */
+static void publish_outcome(struct job *j, const char *queue, char *body, int dead)
+{
+    struct worker *w = j->w;
+    j->state = JOB_PUBLISHING;
+    j->out_queue = queue;
+    j->out_body = body;
+    j->dead = dead;
+    if (!body) {
+        fatal(w, "cannot encode outcome", "out of memory");
+        return;
+    }
+    int64_t seq = broker_publish(w->out, queue, body, strlen(body), "application/json");
+    if (seq < 0) {
+        fatal(w, "publish failed", broker_error(w->out));
+        return;
+    }
+    j->seq = (uint64_t)seq;
+}
+
+static void publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
+                         const char *detail)
+{
+    char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail, 1);
+    LOG_D("dead letter", "url=%s error=%s detail=\"%s\"", j->msg.url ? j->msg.url : "-", error,
+          detail);
+    publish_outcome(j, j->w->q_dead, body, 1);
+}
+
+/* -- fetch -- */
+
+static void on_fetch_done(const struct fetch_result *r, void *arg)
+{
+    struct job *j = arg;
+    struct worker *w = j->w;
+    w->last_activity_ms = loop_now_ms();
+    if (r->error) {
+        w->n.fetch_errors++;
+        publish_dead(j, NULL, 0, r->error, r->detail);
+        return;
+    }
+    json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
+    if (!rec) {
+        fatal(w, "cannot build record", "out of memory");
+        return;
+    }
+    if (record_is_html(r->content_type, r->body, r->len))
+        extract_html(r->body, r->len, r->content_type, r->final_url, &w->cfg->extract, rec);
+    char *body = record_dump(rec);
+    json_decref(rec);
+    w->n.bytes += r->len;
+    LOG_D("fetched", "url=%s status=%ld bytes=%zu ms=%llu", j->msg.url, r->status, r->len,
+          (unsigned long long)r->elapsed_ms);
+    publish_outcome(j, w->q_records, body, 0);
+}
+
+static void start_fetch(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    (void)l;
+    j->state = JOB_FETCHING;
+    if (fetcher_start(j->w->fetcher, j->msg.url, on_fetch_done, j) < 0)
+        publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
+}
+
+/* -- rate slot -- */
+
+static const struct rate *rate_for(const struct worker *w, const char *host)
+{
+    for (size_t i = 0; i < w->cfg->n_host_rates; i++)
+        if (strcmp(w->cfg->host_rates[i].host, host) == 0)
+            return &w->cfg->host_rates[i].rate;
+    return &w->cfg->rate;
+}
+
+static void ask_slot(struct loop *l, void *arg);
+
+static void on_slot(int64_t wait_us, const char *err, void *arg)
+{
+    struct job *j = arg;
+    struct worker *w = j->w;
+    j->asked = 0;
+    if (w->draining) /* the tick returns the job to the queue */
+        return;
+    j->timer.fn = ask_slot;
+    if (err) {
+        /* Politeness is never bypassed: no slot, no fetch. */
+        if (!w->redis_down_logged)
+            LOG_W("rate limiter unavailable", "err=\"%s\" (waiting; not fetching)", err);
+        w->redis_down_logged = 1;
+        loop_timer_start(w->loop, &j->timer, RATE_RETRY_MS);
+        return;
+    }
+    w->redis_down_logged = 0;
+    if (wait_us < 0) {
+        /* The host is booked far ahead; come back when the horizon has moved. */
+        loop_timer_start(w->loop, &j->timer, (uint64_t)(-wait_us) / 1000 - RATE_MAX_WAIT_US / 1000 + 1);
+        return;
+    }
+    if (wait_us > 0)
+        w->n.rate_waits++;
+    j->timer.fn = start_fetch;
+    loop_timer_start(w->loop, &j->timer, ((uint64_t)wait_us + 999) / 1000);
+}
+
+static void ask_slot(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    struct worker *w = j->w;
+    (void)l;
+    if (w->draining) /* not started yet: it goes back to the queue */
+        return;
+    const struct rate *r = rate_for(w, j->host);
+    if (kv_rate_acquire(w->kv, w->cfg->common.prefix, j->host, rate_interval_us(r),
+                        w->cfg->burst, RATE_MAX_WAIT_US, on_slot, j) < 0) {
+        if (!w->redis_down_logged)
+            LOG_W("rate limiter unavailable", "err=\"redis not connected\" (waiting; not fetching)");
+        w->redis_down_logged = 1;
+        loop_timer_start(w->loop, &j->timer, RATE_RETRY_MS);
+        return;
+    }
+    j->asked = 1;
+}
+
+/* -- deliveries and confirms -- */
+
+static void on_delivery(const struct broker_delivery *d, void *arg)
+{
+    struct worker *w = arg;
+    if (w->draining) {
+        /* Sent before the broker saw our cancel: straight back. */
+        broker_reject(w->in, d->tag, 1);
+        return;
+    }
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        fatal(w, "cannot accept delivery", "out of memory");
+        return;
+    }
+    j->w = w;
+    j->tag = d->tag;
+    loop_timer_init(&j->timer, ask_slot, j);
+    j->next = w->jobs;
+    if (j->next)
+        j->next->prev = j;
+    w->jobs = j;
+    w->njobs++;
+    w->last_activity_ms = loop_now_ms();
+
+    char why[512];
+    if (d->delivery_count >= POISON_DELIVERIES) {
+        snprintf(why, sizeof(why), "delivered %ld times without an outcome (it crashes or hangs "
+                 "workers)", d->delivery_count + 1);
+        publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "poison", why);
+        return;
+    }
+    if (message_parse(d->body, d->len, d->content_type, &j->msg, why, sizeof(why)) < 0) {
+        publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
+        return;
+    }
+    j->host = url_host(j->msg.url);
+    if (!j->host) {
+        publish_dead(j, NULL, 0, "bad_message", "URL has no host");
+        return;
+    }
+    ask_slot(w->loop, j);
+}
+
+static void settle(struct worker *w, struct job *j, int ok)
+{
+    if (!ok) {
+        /* A nack means the broker could not take the message: publish it again. */
+        LOG_W("publish nacked", "queue=%s (publishing again)", j->out_queue);
+        int64_t seq = broker_publish(w->out, j->out_queue, j->out_body, strlen(j->out_body),
+                                     "application/json");
+        if (seq < 0)
+            fatal(w, "publish failed", broker_error(w->out));
+        else
+            j->seq = (uint64_t)seq;
+        return;
+    }
+    if (broker_ack(w->in, j->tag, 0) < 0) {
+        fatal(w, "ack failed", broker_error(w->in));
+        return;
+    }
+    if (j->dead)
+        w->n.dead++;
+    else
+        w->n.records++;
+    job_free(j);
+}
+
+static void on_confirm(uint64_t seq, int multiple, int ok, void *arg)
+{
+    struct worker *w = arg;
+    struct job *j = w->jobs, *next;
+    for (; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_PUBLISHING && j->seq != 0 &&
+            (j->seq == seq || (multiple && j->seq < seq)))
+            settle(w, j, ok);
+    }
+}
+
+static void on_blocked(int blocked, const char *reason, void *arg)
+{
+    (void)arg;
+    if (blocked)
+        LOG_W("broker blocked publishing", "reason=\"%s\"", reason);
+    else
+        LOG_I("broker unblocked publishing", "%s", "");
+}
+
+/* -- loop plumbing -- */
+
+static void drain_brokers(struct worker *w)
+{
+    struct broker_events ev = {.on_delivery = on_delivery, .on_confirm = on_confirm,
+                               .on_blocked = on_blocked, .arg = w};
+    if (broker_drain(w->out, &ev) < 0)
+        fatal(w, "broker connection lost (publishing)", broker_error(w->out));
+    else if (broker_drain(w->in, &ev) < 0 && !w->draining)
+        fatal(w, "broker connection lost (consuming)", broker_error(w->in));
+}
+
+static void on_broker_readable(struct loop *l, int fd, int events, void *arg)
+{
+    (void)l;
+    (void)fd;
+    (void)events;
+    drain_brokers(arg);
+}
+
+static void before_sleep(struct loop *l, void *arg)
+{
+    struct worker *w = arg;
+    /* rabbitmq-c may hold bytes or frames that epoll will never report again. */
+    if (broker_has_buffered(w->in) || broker_has_buffered(w->out)) {
+        drain_brokers(w);
+        if (broker_has_buffered(w->in) || broker_has_buffered(w->out))
+            loop_wake(l);
+    }
+    if (w->draining && w->njobs == 0) {
+        LOG_I("drained", "records=%llu dead=%llu", (unsigned long long)w->n.records,
+              (unsigned long long)w->n.dead);
+        loop_stop(l);
+    }
+}
+
+static void log_progress(struct worker *w)
+{
+    LOG_I("progress", "records=%llu dead=%llu in_hand=%zu fetching=%zu bytes=%llu "
+          "rate_waits=%llu", (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
+          w->njobs, fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
+          (unsigned long long)w->n.rate_waits);
+}
+
+static void begin_drain(struct worker *w, const char *why)
+{
+    w->draining = 1;
+    w->drain_deadline_ms = loop_now_ms() + (uint64_t)(w->cfg->grace_s * 1000);
+    broker_cancel(w->in);
+    /* Jobs not fetching yet go back to the queue now; the rest finish within the grace. */
+    size_t returned = 0;
+    struct job *j, *next;
+    for (j = w->jobs; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_RATE_WAIT && !j->asked) {
+            broker_reject(w->in, j->tag, 1);
+            job_free(j);
+            returned++;
+        }
+    }
+    LOG_I("draining", "reason=%s returned=%zu in_hand=%zu grace_s=%.1f", why, returned,
+          w->njobs, w->cfg->grace_s);
+}
+
+static void on_tick(struct loop *l, void *arg)
+{
+    struct worker *w = arg;
+    uint64_t now = loop_now_ms();
+    drain_brokers(w); /* services heartbeats on both connections */
+    if (!w->consuming && !w->draining) {
+        /* Take no URL before the rate limiter answers: there would be nothing to do with it. */
+        if (!kv_ready(w->kv)) {
+            loop_timer_start(l, &w->tick, 50);
+            return;
+        }
+        char err[512];
+        if (broker_consume(w->in, w->q_urls, w->cfg->concurrency, err, sizeof(err)) < 0) {
+            fatal(w, "cannot consume", err);
+            return;
+        }
+        w->consuming = 1;
+        w->last_activity_ms = now;
+        LOG_I("consuming", "queue=%s prefetch=%u", w->q_urls, w->cfg->concurrency);
+    }
+    if (w->draining) {
+        /* Requeue what a slow rate answer left behind. */
+        struct job *j, *next;
+        for (j = w->jobs; j; j = next) {
+            next = j->next;
+            if (j->state == JOB_RATE_WAIT && !j->asked) {
+                broker_reject(w->in, j->tag, 1);
+                job_free(j);
+            }
+        }
+        if (now >= w->drain_deadline_ms) {
+            LOG_W("grace expired", "in_hand=%zu (they return to the queue)", w->njobs);
+            loop_stop(l);
+            return;
+        }
+    }
+    if (now - w->last_progress_ms >= (uint64_t)(w->cfg->progress_s * 1000)) {
+        w->last_progress_ms = now;
+        log_progress(w);
+    }
+    if (w->cfg->idle_exit_s > 0 && w->consuming && !w->draining && w->njobs == 0 &&
+        now - w->last_activity_ms >= (uint64_t)(w->cfg->idle_exit_s * 1000)) {
+        char err[512];
+        long ready = broker_queue_ready(w->out, w->q_urls, err, sizeof(err));
+        if (ready == 0) {
+            LOG_I("idle, exiting", "idle_s=%.1f records=%llu dead=%llu", w->cfg->idle_exit_s,
+                  (unsigned long long)w->n.records, (unsigned long long)w->n.dead);
+            loop_stop(l);
+            return;
+        }
+        w->last_activity_ms = now; /* messages are ready: they are on their way to someone */
+    }
+    loop_timer_start(l, &w->tick, TICK_MS);
+}
+
+static void on_signal(struct loop *l, int fd, int events, void *arg)
+{
+    struct worker *w = arg;
+    (void)events;
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof(si)) != sizeof(si))
+        return;
+    if (w->draining) {
+        LOG_W("second signal, exiting now", "in_hand=%zu (unacked: they return to the queue)",
+              w->njobs);
+        loop_stop(l);
+        return;
+    }
+    begin_drain(w, si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static int setup_signals(struct worker *w)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    w->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (w->sigfd < 0)
+        return -1;
+    return loop_watch(w->loop, w->sigfd, LOOP_READ, on_signal, w);
+}
+
+int worker_run(const struct worker_config *cfg)
+{
+    struct worker w = {.cfg = cfg, .sigfd = -1};
+    char err[1024];
+    const char *prefix = cfg->common.prefix;
+    broker_queue_name(w.q_urls, sizeof(w.q_urls), prefix, "urls");
+    broker_queue_name(w.q_records, sizeof(w.q_records), prefix, "records");
+    broker_queue_name(w.q_dead, sizeof(w.q_dead), prefix, "dead");
+
+    w.loop = loop_new();
+    if (!w.loop || setup_signals(&w) < 0) {
+        LOG_E("cannot start", "err=\"%s\"", strerror(errno));
+        loop_free(w.loop);
+        return 1;
+    }
+    w.exit_code = 1;
+    w.out = broker_connect(cfg->common.amqp_url, "trawl-worker publish", HEARTBEAT_S,
+                           BROKER_TIMEOUT_MS, err, sizeof(err));
+    if (!w.out || broker_declare_queues(w.out, prefix, cfg->common.queue_type, err,
+                                        sizeof(err)) < 0 ||
+        broker_confirm_select(w.out, err, sizeof(err)) < 0)
+        goto out;
+    w.in = broker_connect(cfg->common.amqp_url, "trawl-worker consume", HEARTBEAT_S,
+                          BROKER_TIMEOUT_MS, err, sizeof(err));
+    if (!w.in)
+        goto out;
+    w.kv = kv_new(w.loop, cfg->common.redis_url, err, sizeof(err));
+    if (!w.kv)
+        goto out;
+    w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
+    if (!w.fetcher)
+        goto out;
+    loop_watch(w.loop, broker_fd(w.in), LOOP_READ, on_broker_readable, &w);
+    loop_watch(w.loop, broker_fd(w.out), LOOP_READ, on_broker_readable, &w);
+    loop_before_sleep(w.loop, before_sleep, &w);
+    loop_timer_init(&w.tick, on_tick, &w);
+    loop_timer_start(w.loop, &w.tick, 0); /* starts consuming once Redis is connected */
+    w.last_activity_ms = w.last_progress_ms = loop_now_ms();
+    char redacted[256];
+    LOG_I("started", "version=%s amqp=%s queue=%s concurrency=%u rate=%llu/%llums",
+          TRAWL_VERSION, log_redact_url(cfg->common.amqp_url, redacted, sizeof(redacted)),
+          w.q_urls, cfg->concurrency, (unsigned long long)cfg->rate.count,
+          (unsigned long long)cfg->rate.period_ms);
+
+    w.exit_code = 0;
+    if (loop_run(w.loop) < 0)
+        fatal(&w, "event loop failed", strerror(errno));
+    log_progress(&w);
+    err[0] = '\0';
+out:
+    if (err[0])
+        LOG_E("cannot start", "err=\"%s\"", err);
+    /* Order matters: curl calls back into the loop while it tears down; jobs still in hand
+     * are simply not acked, and the broker returns them to the queue when we disconnect. */
+    fetcher_free(w.fetcher);
+    w.draining = 1;
+    kv_free(w.kv);
+    w.kv = NULL;
+    while (w.jobs)
+        job_free(w.jobs);
+    broker_free(w.in);
+    broker_free(w.out);
+    loop_timer_stop(w.loop, &w.tick);
+    if (w.sigfd >= 0)
+        close(w.sigfd);
+    loop_free(w.loop);
+    return w.exit_code;
+}

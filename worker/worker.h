@@ -1,0 +1,39 @@
+/* worker.h -- one trawl-worker process: consume URLs, wait for the host's slot, fetch,
+ * extract, publish the outcome, and ack the input only once the outcome is confirmed. */
+#ifndef TRAWL_WORKER_H
+#define TRAWL_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "extract.h"
+#include "fetch.h"
+#include "rate.h"
+#include "rules.h"
+
+struct host_rate {
+    const char *host;           /* borrowed from argv */
+    struct rate rate;
+};
+
+struct worker_config {
+    struct common_config common;
+    unsigned concurrency;       /* messages in hand at once (= AMQP prefetch) */
+    struct rate rate;           /* default per-host rate */
+    unsigned burst;             /* requests a host may receive at once */
+    struct host_rate *host_rates;
+    size_t n_host_rates;
+    struct fetch_opts fetch;
+    struct extract_opts extract;
+    struct rules *rules;        /* owned by main; may be NULL */
+    int max_attempts;
+    double grace_s;             /* drain deadline after SIGTERM/SIGINT */
+    double idle_exit_s;         /* 0: never */
+    double progress_s;          /* progress line interval */
+};
+
+/* Runs until a signal (drain, exit code 0), --idle-exit (0), or a fatal error (1). */
+int worker_run(const struct worker_config *cfg);
+
+#endif
