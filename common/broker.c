@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "retry.h"
 
 #define BROKER_CHANNEL 1
 #define BROKER_QUERY_CHANNEL 2  /* passive declares; a 404 there leaves channel 1 alone */
@@ -61,7 +62,7 @@ static void reply_text(amqp_rpc_reply_t r, char *buf, size_t len)
 static int fail(struct broker *b, const char *what, const char *why)
 {
     if (!b->error[0])
-        snprintf(b->error, sizeof(b->error), "%s: %s", what, why);
+        snprintf(b->error, sizeof(b->error), "%.200s: %.300s", what, why);
     return -1;
 }
 
@@ -169,25 +170,58 @@ const char *broker_queue_name(char *buf, size_t buflen, const char *prefix, cons
     return buf;
 }
 
+static int declare(struct broker *b, const char *name, amqp_table_t args, char *err,
+                   size_t errlen)
+{
+    amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name), 0, 1, 0, 0, args);
+    char what[300];
+    snprintf(what, sizeof(what), "declare queue '%s'", name);
+    return check_rpc(b, what, err, errlen);
+}
+
 int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
                           char *err, size_t errlen)
 {
     static const char *const suffixes[] = {"urls", "records", "dead"};
+    const char *type_name = type == QUEUE_QUORUM ? "quorum" : "classic";
     /* The type is always explicit: declaring without it against an existing quorum queue
      * would fail with an "inequivalent arg" error that names no cause. */
     amqp_table_entry_t arg = {
         .key = amqp_cstring_bytes("x-queue-type"),
-        .value = {.kind = AMQP_FIELD_KIND_UTF8,
-                  .value.bytes = amqp_cstring_bytes(type == QUEUE_QUORUM ? "quorum" : "classic")},
+        .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(type_name)},
     };
     amqp_table_t args = {.num_entries = 1, .entries = &arg};
-    for (size_t i = 0; i < 3; i++) {
-        char name[256];
-        broker_queue_name(name, sizeof(name), prefix, suffixes[i]);
-        amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name), 0, 1, 0, 0, args);
-        char what[300];
-        snprintf(what, sizeof(what), "declare queue '%s'", name);
-        if (check_rpc(b, what, err, errlen) < 0)
+    char name[256];
+    for (size_t i = 0; i < 3; i++)
+        if (declare(b, broker_queue_name(name, sizeof(name), prefix, suffixes[i]), args, err,
+                    errlen) < 0)
+            return -1;
+
+    /* The retry ladder: messages expire (per message, within the level's span) and are
+     * dead-lettered back to PREFIX.urls. On quorum queues, at-least-once dead-lettering (which
+     * needs reject-publish overflow) keeps a retry from being lost on the way back. */
+    char urls[256];
+    broker_queue_name(urls, sizeof(urls), prefix, "urls");
+    for (int i = 0; i < RETRY_LEVELS; i++) {
+        amqp_table_entry_t e[6] = {
+            arg,
+            {.key = amqp_cstring_bytes("x-message-ttl"),
+             .value = {.kind = AMQP_FIELD_KIND_I64,
+                       .value.i64 = (int64_t)RETRY_LEVEL[i].delay_ms * 2}},
+            {.key = amqp_cstring_bytes("x-dead-letter-exchange"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes("")}},
+            {.key = amqp_cstring_bytes("x-dead-letter-routing-key"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(urls)}},
+            {.key = amqp_cstring_bytes("x-dead-letter-strategy"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                       .value.bytes = amqp_cstring_bytes("at-least-once")}},
+            {.key = amqp_cstring_bytes("x-overflow"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                       .value.bytes = amqp_cstring_bytes("reject-publish")}},
+        };
+        amqp_table_t delay_args = {.num_entries = type == QUEUE_QUORUM ? 6 : 4, .entries = e};
+        if (declare(b, broker_queue_name(name, sizeof(name), prefix, RETRY_LEVEL[i].suffix),
+                    delay_args, err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -251,12 +285,22 @@ int broker_confirm_select(struct broker *b, char *err, size_t errlen)
 int64_t broker_publish(struct broker *b, const char *queue, const void *body, size_t len,
                        const char *content_type)
 {
+    return broker_publish_expiring(b, queue, body, len, content_type, 0);
+}
+
+int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
+                                size_t len, const char *content_type, uint64_t expire_ms)
+{
     if (b->error[0])
         return -1;
+    char expiration[24];
+    snprintf(expiration, sizeof(expiration), "%llu", (unsigned long long)expire_ms);
     amqp_basic_properties_t props = {
-        ._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG,
+        ._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+                  (expire_ms ? AMQP_BASIC_EXPIRATION_FLAG : 0),
         .content_type = amqp_cstring_bytes(content_type),
         .delivery_mode = AMQP_DELIVERY_PERSISTENT,
+        .expiration = amqp_cstring_bytes(expiration),
     };
     amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
     int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,

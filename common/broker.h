@@ -46,7 +46,8 @@ struct broker *broker_connect(const char *url, const char *name, int heartbeat_s
                               int timeout_ms, char *err, size_t errlen);
 void broker_free(struct broker *b); /* closes politely when still open; NULL is a no-op */
 
-/* Declares PREFIX.urls, PREFIX.records and PREFIX.dead, durable, of the given type.
+/* Declares PREFIX.urls, PREFIX.records and PREFIX.dead, durable, of the given type, and the
+ * retry ladder PREFIX.delay.* (see retry.h) that dead-letters back to PREFIX.urls.
  * Idempotent. Returns 0, or -1 with the broker's reply in err (for example a queue that
  * exists with another type). */
 int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
@@ -69,6 +70,10 @@ int broker_confirm_select(struct broker *b, char *err, size_t errlen);
  * failed (see broker_error). The body is copied into the socket before returning. */
 int64_t broker_publish(struct broker *b, const char *queue, const void *body, size_t len,
                        const char *content_type);
+
+/* Same, with a per-message expiration (ms; 0 = none): for the delay queues. */
+int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
+                                size_t len, const char *content_type, uint64_t expire_ms);
 
 /* Acks delivery `tag`, or every unacked delivery up to and including it when multiple. */
 int broker_ack(struct broker *b, uint64_t tag, int multiple);

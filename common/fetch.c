@@ -205,12 +205,15 @@ static void finish(struct transfer *t, CURLcode rc)
     curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &content_type);
     curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_off_t retry_after = 0; /* curl parses both forms: seconds and HTTP-date */
+    curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
 
     struct fetch_result r = {
         .url = t->url,
         .final_url = final_url ? final_url : t->url,
         .elapsed_ms = (uint64_t)total_us / 1000,
         .detail = "",
+        .retry_after_s = retry_after > 0 ? (int64_t)retry_after : -1,
     };
     char detail[CURL_ERROR_SIZE + 128];
     if (rc == CURLE_OK && !t->too_large && !t->blocked) {

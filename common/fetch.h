@@ -33,6 +33,7 @@ struct fetch_result {
     const char *body;           /* decoded, NUL-terminated (len excludes the NUL) */
     size_t len;
     uint64_t elapsed_ms;
+    int64_t retry_after_s;      /* the response's Retry-After in seconds (either form), or -1 */
 };
 
 typedef void fetch_done_fn(const struct fetch_result *r, void *arg);

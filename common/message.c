@@ -99,6 +99,21 @@ static int parse_json(const char *body, size_t len, struct message *out, char *e
         }
         out->depth = (long)json_integer_value(depth);
     }
+    json_t *attempt = json_object_get(root, "attempt");
+    if (attempt) {
+        if (!json_is_integer(attempt) || json_integer_value(attempt) < 0 ||
+            json_integer_value(attempt) > 1000) {
+            snprintf(err, errlen, "\"attempt\" must be an integer from 0 to 1000");
+            goto out;
+        }
+        out->attempt = (int)json_integer_value(attempt);
+    }
+    json_t *errors = json_object_get(root, "errors");
+    if (errors && !json_is_array(errors)) {
+        snprintf(err, errlen, "\"errors\" must be an array");
+        goto out;
+    }
+    out->errors = errors ? json_incref(errors) : NULL;
     if (set_url(out, json_string_value(url), err, errlen) < 0)
         goto out;
     json_t *meta = json_object_get(root, "meta");
@@ -162,12 +177,25 @@ void message_cleanup(struct message *m)
 {
     free(m->url);
     json_decref(m->meta);
+    json_decref(m->errors);
     memset(m, 0, sizeof(*m));
 }
 
 char *message_encode(const char *url)
 {
     json_t *o = json_pack("{s:s}", "url", url);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+char *message_encode_retry(const struct message *m, int attempt, json_t *errors)
+{
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:O}", "url", m->url, "kind",
+                          m->kind == MESSAGE_FEED ? "feed" : "page", "depth", (int)m->depth,
+                          "attempt", attempt, "errors", errors);
+    if (o && m->meta)
+        json_object_set(o, "meta", m->meta);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return s;

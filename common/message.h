@@ -15,6 +15,8 @@ struct message {
     enum message_kind kind;
     long depth;             /* 0 when absent */
     json_t *meta;           /* owned reference, NULL when absent */
+    int attempt;            /* attempts made before this delivery ("attempt", 0 when absent) */
+    json_t *errors;         /* owned: the earlier attempts' errors ("errors"), NULL when none */
 };
 
 /* Parses a delivery body. `content_type` may be "" or NULL. Returns 0 and fills out (release
@@ -27,5 +29,9 @@ void message_cleanup(struct message *m);
 
 /* Builds the JSON body of an input message for `url` (canonical). Caller frees. */
 char *message_encode(const char *url);
+
+/* Builds the body of m tried again: its fields, "attempt": attempt, and "errors": errors
+ * (borrowed). Caller frees; NULL when out of memory. */
+char *message_encode_retry(const struct message *m, int attempt, json_t *errors);
 
 #endif

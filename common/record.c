@@ -89,7 +89,7 @@ static char *utf8_sanitize(const char *s, size_t len)
 }
 
 char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const char *error,
-                         const char *detail, int attempts)
+                         const char *detail, int attempts, json_t *errors)
 {
     json_t *o = json_object();
     if (!o)
@@ -107,6 +107,8 @@ char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const
     json_object_set_new(o, "detail", string_or_null(clean_detail));
     free(clean_detail);
     json_object_set_new(o, "attempts", json_integer(attempts));
+    if (errors)
+        json_object_set(o, "errors", errors);
     char *s = record_dump(o);
     json_decref(o);
     return s;

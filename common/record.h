@@ -20,10 +20,11 @@ json_t *record_new(const char *url, const struct fetch_result *r, time_t fetched
 int record_is_html(const char *content_type, const char *body, size_t len);
 
 /* Returns the JSON text of a dead letter (caller frees): {"url" or "raw", "error", "detail",
- * "attempts"}. `raw` (len bytes, any bytes) is used when url is NULL; invalid UTF-8 in it is
- * replaced so the dead letter stays valid JSON. */
+ * "attempts", and "errors" when given (every attempt's error; borrowed)}. `raw` (len bytes,
+ * any bytes) is used when url is NULL; invalid UTF-8 in it is replaced so the dead letter
+ * stays valid JSON. */
 char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const char *error,
-                         const char *detail, int attempts);
+                         const char *detail, int attempts, json_t *errors);
 
 /* Serialises obj compactly (caller frees), or NULL when out of memory. */
 char *record_dump(const json_t *obj);

@@ -40,6 +40,11 @@ static const char USAGE[] =
     "  --max-bytes N         decoded body ceiling; larger is a too_large dead letter\n"
     "                        (default 10000000)\n"
     "  --max-redirects N     (default 10)\n"
+    "  --max-attempts N      attempts per URL, the first included (default 4): transport\n"
+    "                        errors and HTTP 429/502/503/504 are tried again after a wait\n"
+    "                        in the broker (1 s, 4 s, 16 s, ... with jitter, or the\n"
+    "                        server's Retry-After); then a dead letter lists every error\n"
+    "  --max-retry-after S   ceiling on a Retry-After (default 3600)\n"
     "  --allow-private       allow loopback and private addresses (link-local, multicast and\n"
     "                        reserved ones stay refused)\n";
 
@@ -79,7 +84,8 @@ int main(int argc, char **argv)
                   .connect_timeout_ms = 10000, .low_speed_bytes = 100, .low_speed_time_s = 10,
                   .max_bytes = 10000000, .max_redirects = 10},
         .extract = {.max_links = 5000},
-        .max_attempts = 3,
+        .max_attempts = 4,
+        .max_retry_after_ms = 3600000,
         .grace_s = 30,
         .progress_s = 5,
     };
@@ -96,7 +102,8 @@ int main(int argc, char **argv)
         {"progress", required_argument, 0, 0},    {"user-agent", required_argument, 0, 0},
         {"timeout", required_argument, 0, 0},     {"connect-timeout", required_argument, 0, 0},
         {"max-bytes", required_argument, 0, 0},   {"max-redirects", required_argument, 0, 0},
-        {"allow-private", no_argument, 0, 0},     {"help", no_argument, 0, 'h'},
+        {"allow-private", no_argument, 0, 0},     {"max-attempts", required_argument, 0, 0},
+        {"max-retry-after", required_argument, 0, 0}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
     };
     int rc = 2, idx;
@@ -193,6 +200,14 @@ int main(int argc, char **argv)
             if (parse_count("--max-redirects", v, 0, 100, &n) < 0)
                 goto out;
             cfg.fetch.max_redirects = n;
+        } else if (strcmp(name, "max-attempts") == 0) {
+            if (parse_count("--max-attempts", v, 1, 100, &n) < 0)
+                goto out;
+            cfg.max_attempts = (int)n;
+        } else if (strcmp(name, "max-retry-after") == 0) {
+            if (parse_seconds("--max-retry-after", v, 0, 86400, &d) < 0)
+                goto out;
+            cfg.max_retry_after_ms = (uint64_t)(d * 1000);
         } else if (strcmp(name, "allow-private") == 0) {
             cfg.fetch.allow_private = 1;
         }

@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "message.h"
 #include "record.h"
+#include "retry.h"
 #include "url.h"
 
 #define HEARTBEAT_S 30
@@ -45,7 +46,8 @@ struct job {
     uint64_t seq;               /* confirm sequence of our outcome */
     char *out_body;             /* the outcome, kept until confirmed (republished on nack) */
     const char *out_queue;
-    int dead;                   /* outcome is a dead letter */
+    uint64_t out_expire_ms;     /* per-message expiration of a retry, 0 otherwise */
+    enum { OUT_RECORD, OUT_DEAD, OUT_RETRY } out_kind;
 };
 
 struct worker {
@@ -57,6 +59,7 @@ struct worker {
     struct job *jobs;
     size_t njobs;
     char q_urls[128], q_records[128], q_dead[128];
+    char q_delay[RETRY_LEVELS][128];
     struct loop_timer tick;
     int sigfd;
     int consuming;              /* the consumer is started (once Redis answers) */
@@ -67,7 +70,7 @@ struct worker {
     uint64_t last_progress_ms;
     int redis_down_logged;
     struct {
-        uint64_t records, dead, bytes, fetch_errors, rate_waits;
+        uint64_t records, dead, retries, bytes, fetch_errors, rate_waits;
     } n;
 };
 
@@ -96,18 +99,21 @@ static void fatal(struct worker *w, const char *what, const char *why)
 }
 
 /* Takes ownership of body. */
-static void publish_outcome(struct job *j, const char *queue, char *body, int dead)
+static void publish_outcome(struct job *j, const char *queue, char *body, int kind,
+                            uint64_t expire_ms)
 {
     struct worker *w = j->w;
     j->state = JOB_PUBLISHING;
     j->out_queue = queue;
     j->out_body = body;
-    j->dead = dead;
+    j->out_kind = kind;
+    j->out_expire_ms = expire_ms;
     if (!body) {
         fatal(w, "cannot encode outcome", "out of memory");
         return;
     }
-    int64_t seq = broker_publish(w->out, queue, body, strlen(body), "application/json");
+    int64_t seq = broker_publish_expiring(w->out, queue, body, strlen(body),
+                                          "application/json", expire_ms);
     if (seq < 0) {
         fatal(w, "publish failed", broker_error(w->out));
         return;
@@ -115,13 +121,46 @@ static void publish_outcome(struct job *j, const char *queue, char *body, int de
     j->seq = (uint64_t)seq;
 }
 
+/* A dead letter for a message that never became a fetch (it counts as one attempt). */
 static void publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
                          const char *detail)
 {
-    char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail, 1);
+    char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail,
+                                    j->msg.attempt + 1, j->msg.errors);
     LOG_D("dead letter", "url=%s error=%s detail=\"%s\"", j->msg.url ? j->msg.url : "-", error,
           detail);
-    publish_outcome(j, j->w->q_dead, body, 1);
+    publish_outcome(j, j->w->q_dead, body, OUT_DEAD, 0);
+}
+
+/* A failed attempt: another one after a wait in a delay queue, or, when attempts are used up
+ * or the failure is not transient, a dead letter listing every attempt's error. */
+static void fail_attempt(struct job *j, const char *code, const char *detail, int transient,
+                         int64_t retry_after_s)
+{
+    struct worker *w = j->w;
+    int attempt = j->msg.attempt + 1;
+    json_t *errors = j->msg.errors ? json_copy(j->msg.errors) : json_array();
+    json_array_append_new(errors, json_pack("{s:i, s:s, s:s, s:I}", "attempt", attempt,
+                                            "error", code, "detail", detail, "at",
+                                            (json_int_t)time(NULL)));
+    if (!transient || attempt >= w->cfg->max_attempts) {
+        char *body = dead_letter_encode(j->msg.url, NULL, 0, code, detail, attempt, errors);
+        json_decref(errors);
+        LOG_D("dead letter", "url=%s error=%s attempts=%d", j->msg.url, code, attempt);
+        publish_outcome(j, w->q_dead, body, OUT_DEAD, 0);
+        return;
+    }
+    if (retry_after_s >= 0 && (uint64_t)retry_after_s * 1000 > w->cfg->max_retry_after_ms)
+        LOG_W("retry-after clamped", "url=%s asked_s=%lld max_s=%llu", j->msg.url,
+              (long long)retry_after_s, (unsigned long long)(w->cfg->max_retry_after_ms / 1000));
+    uint64_t expire_ms;
+    int level = retry_pick(attempt, retry_after_s, w->cfg->max_retry_after_ms,
+                           (uint32_t)random(), &expire_ms);
+    char *body = message_encode_retry(&j->msg, attempt, errors);
+    json_decref(errors);
+    LOG_D("retry", "url=%s error=%s attempt=%d wait_ms=%llu", j->msg.url, code, attempt,
+          (unsigned long long)expire_ms);
+    publish_outcome(j, w->q_delay[level], body, OUT_RETRY, expire_ms);
 }
 
 /* -- fetch -- */
@@ -133,7 +172,14 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     w->last_activity_ms = loop_now_ms();
     if (r->error) {
         w->n.fetch_errors++;
-        publish_dead(j, NULL, 0, r->error, r->detail);
+        fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
+        return;
+    }
+    if (retry_status_is_transient(r->status)) {
+        char code[32], detail[64];
+        snprintf(code, sizeof(code), "http_%ld", r->status);
+        snprintf(detail, sizeof(detail), "HTTP status %ld", r->status);
+        fail_attempt(j, code, detail, 1, r->retry_after_s);
         return;
     }
     json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
@@ -148,7 +194,7 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     w->n.bytes += r->len;
     LOG_D("fetched", "url=%s status=%ld bytes=%zu ms=%llu", j->msg.url, r->status, r->len,
           (unsigned long long)r->elapsed_ms);
-    publish_outcome(j, w->q_records, body, 0);
+    publish_outcome(j, w->q_records, body, OUT_RECORD, 0);
 }
 
 static void start_fetch(struct loop *l, void *arg)
@@ -268,8 +314,9 @@ static void settle(struct worker *w, struct job *j, int ok)
     if (!ok) {
         /* A nack means the broker could not take the message: publish it again. */
         LOG_W("publish nacked", "queue=%s (publishing again)", j->out_queue);
-        int64_t seq = broker_publish(w->out, j->out_queue, j->out_body, strlen(j->out_body),
-                                     "application/json");
+        int64_t seq = broker_publish_expiring(w->out, j->out_queue, j->out_body,
+                                              strlen(j->out_body), "application/json",
+                                              j->out_expire_ms);
         if (seq < 0)
             fatal(w, "publish failed", broker_error(w->out));
         else
@@ -280,8 +327,10 @@ static void settle(struct worker *w, struct job *j, int ok)
         fatal(w, "ack failed", broker_error(w->in));
         return;
     }
-    if (j->dead)
+    if (j->out_kind == OUT_DEAD)
         w->n.dead++;
+    else if (j->out_kind == OUT_RETRY)
+        w->n.retries++;
     else
         w->n.records++;
     job_free(j);
@@ -346,9 +395,9 @@ static void before_sleep(struct loop *l, void *arg)
 
 static void log_progress(struct worker *w)
 {
-    LOG_I("progress", "records=%llu dead=%llu in_hand=%zu fetching=%zu bytes=%llu "
+    LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu bytes=%llu "
           "rate_waits=%llu", (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
-          w->njobs, fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
+          (unsigned long long)w->n.retries, w->njobs, fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
           (unsigned long long)w->n.rate_waits);
 }
 
@@ -414,8 +463,11 @@ static void on_tick(struct loop *l, void *arg)
     }
     if (w->cfg->idle_exit_s > 0 && w->consuming && !w->draining && w->njobs == 0 &&
         now - w->last_activity_ms >= (uint64_t)(w->cfg->idle_exit_s * 1000)) {
+        /* Idle means nothing to come: no URL ready and no retry waiting in a delay queue. */
         char err[512];
         long ready = broker_queue_ready(w->out, w->q_urls, err, sizeof(err));
+        for (int i = 0; i < RETRY_LEVELS && ready == 0; i++)
+            ready = broker_queue_ready(w->out, w->q_delay[i], err, sizeof(err));
         if (ready == 0) {
             LOG_I("idle, exiting", "idle_s=%.1f records=%llu dead=%llu", w->cfg->idle_exit_s,
                   (unsigned long long)w->n.records, (unsigned long long)w->n.dead);
@@ -465,6 +517,9 @@ int worker_run(const struct worker_config *cfg)
     broker_queue_name(w.q_urls, sizeof(w.q_urls), prefix, "urls");
     broker_queue_name(w.q_records, sizeof(w.q_records), prefix, "records");
     broker_queue_name(w.q_dead, sizeof(w.q_dead), prefix, "dead");
+    for (int i = 0; i < RETRY_LEVELS; i++)
+        broker_queue_name(w.q_delay[i], sizeof(w.q_delay[i]), prefix, RETRY_LEVEL[i].suffix);
+    srandom((unsigned)getpid() ^ (unsigned)loop_now_ms());
 
     w.loop = loop_new();
     if (!w.loop || setup_signals(&w) < 0) {

@@ -27,7 +27,8 @@ struct worker_config {
     struct fetch_opts fetch;
     struct extract_opts extract;
     struct rules *rules;        /* owned by main; may be NULL */
-    int max_attempts;
+    int max_attempts;           /* attempts per URL, the first included */
+    uint64_t max_retry_after_ms; /* ceiling on a server's Retry-After */
     double grace_s;             /* drain deadline after SIGTERM/SIGINT */
     double idle_exit_s;         /* 0: never */
     double progress_s;          /* progress line interval */

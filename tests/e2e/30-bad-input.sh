@@ -39,7 +39,7 @@ fi
 # With --allow-private: HTTP answers of every kind are records; a closed port is a dead letter.
 printf 'http://127.0.0.2:%s/robots.txt\nhttp://127.0.0.2:%s/no-such-page.html\nhttp://127.0.0.1:1/\n' \
     "$NGINX_PORT" "$NGINX_PORT" | "$BUILD/producer/trawl-producer" --prefix "$prefix" 2>/dev/null
-"$BUILD/worker/trawl-worker" --prefix "$prefix" --idle-exit 1 --allow-private \
+"$BUILD/worker/trawl-worker" --prefix "$prefix" --idle-exit 1 --allow-private --max-attempts 2 \
     2>"$dir/worker-b.log" &
 e2e_wait_pids 60 $!
 
@@ -55,8 +55,12 @@ problems = []
 if dict(codes) != want:
     problems.append(f"dead letter codes {dict(codes)}, want {want}")
 for d in dead:
-    if not d.get("detail") or d.get("attempts") != 1:
-        problems.append(f"dead letter without detail or attempts: {d}")
+    # The closed port is a transport error: tried twice (--max-attempts 2), via a delay queue.
+    want_attempts = 2 if d["error"] == "connect" else 1
+    if not d.get("detail") or d.get("attempts") != want_attempts:
+        problems.append(f"dead letter without detail or with attempts != {want_attempts}: {d}")
+    if d["error"] == "connect" and [e["error"] for e in d.get("errors", [])] != ["connect"] * 2:
+        problems.append(f"dead letter without every attempt's error: {d}")
     if d["error"] == "bad_message" and "raw" not in d and d.get("url") is None:
         problems.append(f"bad message without its raw body: {d}")
 statuses = sorted(r["status"] for r in records)

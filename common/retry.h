@@ -1,0 +1,34 @@
+/* retry.h -- when a failed fetch is tried again, and how long it waits.
+ *
+ * The wait happens in the broker, not in a worker's memory: a retried URL is published to one
+ * of a few delay queues (PREFIX.delay.1s ... PREFIX.delay.1h) whose messages expire and are
+ * dead-lettered back to PREFIX.urls. A fixed ladder of queues needs no broker plugin and keeps
+ * expiry in order within each queue (RabbitMQ only expires messages at the head). */
+#ifndef TRAWL_RETRY_H
+#define TRAWL_RETRY_H
+
+#include <stdint.h>
+
+#define RETRY_LEVELS 6
+
+struct retry_level {
+    const char *suffix;         /* queue name after "PREFIX." */
+    uint64_t delay_ms;          /* shortest wait in this queue */
+};
+
+/* The ladder, shortest first. A message waits delay_ms plus up to half of it (jitter). */
+extern const struct retry_level RETRY_LEVEL[RETRY_LEVELS];
+
+/* 1 for the error codes worth another attempt: transport failures. */
+int retry_error_is_transient(const char *code);
+/* 1 for the HTTP statuses worth another attempt: 429, 502, 503, 504. */
+int retry_status_is_transient(long status);
+
+/* Picks the wait after failed attempt number `attempt` (1 = the first): exponential backoff
+ * (1 s, 4 s, 16 s, ... ) or the server's Retry-After (seconds, < 0 when none) if longer,
+ * capped at max_retry_after_ms. `random` spreads retries (any 32-bit value). Returns the
+ * level index and stores the message's expiration in *expire_ms (within the level's span). */
+int retry_pick(int attempt, int64_t retry_after_s, uint64_t max_retry_after_ms,
+               uint32_t random, uint64_t *expire_ms);
+
+#endif

@@ -1,0 +1,41 @@
+/* retry_test.c -- what is retried, and the backoff ladder. */
+#include "check.h"
+#include "retry.h"
+
+int main(void)
+{
+    CHECK(retry_error_is_transient("dns"));
+    CHECK(retry_error_is_transient("connect"));
+    CHECK(retry_error_is_transient("timeout"));
+    CHECK(retry_error_is_transient("reset"));
+    CHECK(retry_error_is_transient("empty_reply"));
+    CHECK(!retry_error_is_transient("too_large"));
+    CHECK(!retry_error_is_transient("blocked_address"));
+    CHECK(!retry_error_is_transient("bad_message"));
+    CHECK(retry_status_is_transient(429));
+    CHECK(retry_status_is_transient(503));
+    CHECK(!retry_status_is_transient(500));
+    CHECK(!retry_status_is_transient(404));
+
+    uint64_t e;
+    /* Backoff 1 s, 4 s, 16 s, 64 s, 256 s, 1024 s: the shortest level that covers it. */
+    CHECK_EQ(retry_pick(1, -1, 3600000, 0, &e), 0);
+    CHECK_EQ(e, 1000);
+    CHECK_EQ(retry_pick(2, -1, 3600000, 0, &e), 1);
+    CHECK_EQ(retry_pick(3, -1, 3600000, 0, &e), 2);
+    CHECK_EQ(retry_pick(4, -1, 3600000, 0, &e), 3);
+    CHECK_EQ(retry_pick(5, -1, 3600000, 0, &e), 4);
+    CHECK_EQ(retry_pick(6, -1, 3600000, 0, &e), 5);
+    CHECK_EQ(retry_pick(60, -1, 3600000, 0, &e), 5);
+    /* Jitter stays within half a level. */
+    for (uint32_t r = 0; r < 5000; r += 37) {
+        retry_pick(2, -1, 3600000, r, &e);
+        CHECK(e >= 5000 && e <= 7500);
+    }
+    /* Retry-After wins when longer, and is capped. */
+    CHECK_EQ(retry_pick(1, 20, 3600000, 0, &e), 2);
+    CHECK_EQ(retry_pick(1, 0, 3600000, 0, &e), 0);
+    CHECK_EQ(retry_pick(1, 86400, 3600000, 0, &e), 5);
+    CHECK_EQ(retry_pick(1, 86400, 30000, 0, &e), 2);
+    return check_summary();
+}
