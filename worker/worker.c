@@ -46,6 +46,7 @@ struct job {
     uint64_t seq;               /* confirm sequence of our outcome */
     char *out_body;             /* the outcome, kept until confirmed (republished on nack) */
     const char *out_queue;
+    int orphan;                 /* its connection is gone: finish quietly, publish nothing */
     uint64_t out_expire_ms;     /* per-message expiration of a retry, 0 otherwise */
     enum { OUT_RECORD, OUT_DEAD, OUT_RETRY } out_kind;
 };
@@ -63,6 +64,10 @@ struct worker {
     struct loop_timer tick;
     int sigfd;
     int consuming;              /* the consumer is started (once Redis answers) */
+    int broker_lost;            /* a connection failed: tear down before sleeping */
+    uint64_t reconnect_backoff_ms;
+    uint64_t broker_lost_at_ms; /* when the current outage began */
+    struct loop_timer reconnect_timer;
     int draining;               /* a signal came: no new work */
     uint64_t drain_deadline_ms;
     int exit_code;
@@ -70,7 +75,7 @@ struct worker {
     uint64_t last_progress_ms;
     int redis_down_logged;
     struct {
-        uint64_t records, dead, retries, bytes, fetch_errors, rate_waits;
+        uint64_t records, dead, retries, bytes, fetch_errors, rate_waits, late_slots;
     } n;
 };
 
@@ -98,6 +103,19 @@ static void fatal(struct worker *w, const char *what, const char *why)
     loop_stop(w->loop);
 }
 
+/* Marks the broker connections as failed. The teardown waits for the before-sleep hook: this
+ * runs inside rabbitmq-c's own call stack more often than not. */
+static void lose_broker(struct worker *w, const char *what, const char *why)
+{
+    if (w->broker_lost)
+        return;
+    LOG_W("broker connection lost", "what=\"%s\" err=\"%s\" (reconnecting; unacked URLs "
+          "return to the queue)", what, why);
+    w->broker_lost = 1;
+    w->broker_lost_at_ms = loop_now_ms();
+    loop_wake(w->loop);
+}
+
 /* Takes ownership of body. */
 static void publish_outcome(struct job *j, const char *queue, char *body, int kind,
                             uint64_t expire_ms)
@@ -115,7 +133,7 @@ static void publish_outcome(struct job *j, const char *queue, char *body, int ki
     int64_t seq = broker_publish_expiring(w->out, queue, body, strlen(body),
                                           "application/json", expire_ms);
     if (seq < 0) {
-        fatal(w, "publish failed", broker_error(w->out));
+        lose_broker(w, "publish", broker_error(w->out));
         return;
     }
     j->seq = (uint64_t)seq;
@@ -169,6 +187,10 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
+    if (j->orphan) {
+        job_free(j);
+        return;
+    }
     w->last_activity_ms = loop_now_ms();
     if (r->error) {
         w->n.fetch_errors++;
@@ -197,10 +219,29 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     publish_outcome(j, w->q_records, body, OUT_RECORD, 0);
 }
 
+static const struct rate *rate_for(const struct worker *w, const char *host);
+static void ask_slot(struct loop *l, void *arg);
+
+/* Below this spacing a slot cannot be kept to the millisecond anyway: no lateness check. */
+#define LATE_CHECK_MIN_INTERVAL_MS 10
+
 static void start_fetch(struct loop *l, void *arg)
 {
     struct job *j = arg;
-    (void)l;
+    struct worker *w = j->w;
+    /* A slot taken late (the loop or the machine stalled) would land next to the following
+     * slot and make the host see a burst. Past half an interval, give it up and book anew:
+     * then no 1-second window at the server holds more than the rate plus the burst. */
+    uint64_t late_ms = loop_now_ms() - j->timer.due_ms;
+    uint64_t interval_ms = rate_interval_us(rate_for(w, j->host)) / 1000;
+    if (interval_ms >= LATE_CHECK_MIN_INTERVAL_MS && late_ms * 2 > interval_ms) {
+        LOG_D("slot missed", "url=%s late_ms=%llu (booking another)", j->msg.url,
+              (unsigned long long)late_ms);
+        w->n.late_slots++;
+        j->timer.fn = ask_slot;
+        ask_slot(l, j);
+        return;
+    }
     j->state = JOB_FETCHING;
     if (fetcher_start(j->w->fetcher, j->msg.url, on_fetch_done, j) < 0)
         publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
@@ -216,13 +257,15 @@ static const struct rate *rate_for(const struct worker *w, const char *host)
     return &w->cfg->rate;
 }
 
-static void ask_slot(struct loop *l, void *arg);
-
 static void on_slot(int64_t wait_us, const char *err, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
     j->asked = 0;
+    if (j->orphan) {
+        job_free(j);
+        return;
+    }
     if (w->draining) /* the tick returns the job to the queue */
         return;
     j->timer.fn = ask_slot;
@@ -318,13 +361,13 @@ static void settle(struct worker *w, struct job *j, int ok)
                                               strlen(j->out_body), "application/json",
                                               j->out_expire_ms);
         if (seq < 0)
-            fatal(w, "publish failed", broker_error(w->out));
+            lose_broker(w, "publish", broker_error(w->out));
         else
             j->seq = (uint64_t)seq;
         return;
     }
     if (broker_ack(w->in, j->tag, 0) < 0) {
-        fatal(w, "ack failed", broker_error(w->in));
+        lose_broker(w, "ack", broker_error(w->in));
         return;
     }
     if (j->out_kind == OUT_DEAD)
@@ -363,10 +406,60 @@ static void drain_brokers(struct worker *w)
 {
     struct broker_events ev = {.on_delivery = on_delivery, .on_confirm = on_confirm,
                                .on_blocked = on_blocked, .arg = w};
+    if (!w->in || w->broker_lost)
+        return;
     if (broker_drain(w->out, &ev) < 0)
-        fatal(w, "broker connection lost (publishing)", broker_error(w->out));
-    else if (broker_drain(w->in, &ev) < 0 && !w->draining)
-        fatal(w, "broker connection lost (consuming)", broker_error(w->in));
+        lose_broker(w, "publishing connection", broker_error(w->out));
+    else if (broker_drain(w->in, &ev) < 0)
+        lose_broker(w, "consuming connection", broker_error(w->in));
+}
+
+static int connect_brokers(struct worker *w, char *err, size_t errlen);
+static void teardown_brokers(struct worker *w);
+
+static void on_reconnect_timer(struct loop *l, void *arg)
+{
+    struct worker *w = arg;
+    (void)l;
+    char err[1024];
+    if (connect_brokers(w, err, sizeof(err)) == 0) {
+        LOG_I("broker reconnected", "down_ms=%llu",
+              (unsigned long long)(loop_now_ms() - w->broker_lost_at_ms));
+        w->reconnect_backoff_ms = 0;
+        loop_timer_start(w->loop, &w->tick, 0); /* resumes consuming */
+        return;
+    }
+    teardown_brokers(w);
+    w->reconnect_backoff_ms = w->reconnect_backoff_ms ? w->reconnect_backoff_ms * 2 : 250;
+    if (w->reconnect_backoff_ms > 10000)
+        w->reconnect_backoff_ms = 10000;
+    LOG_W("broker reconnect failed", "err=\"%s\" retry_ms=%llu", err,
+          (unsigned long long)w->reconnect_backoff_ms);
+    loop_timer_start(w->loop, &w->reconnect_timer, w->reconnect_backoff_ms);
+}
+
+/* Closes both connections and lets go of every job: their deliveries are unacked, so the
+ * broker hands them out again. Jobs with a callback still to come (a Redis answer, a fetch)
+ * stay as orphans and free themselves. */
+static void teardown_brokers(struct worker *w)
+{
+    if (w->in)
+        loop_unwatch(w->loop, broker_fd(w->in));
+    if (w->out)
+        loop_unwatch(w->loop, broker_fd(w->out));
+    broker_free(w->in);
+    broker_free(w->out);
+    w->in = w->out = NULL;
+    w->consuming = 0;
+    w->broker_lost = 0;
+    struct job *j, *next;
+    for (j = w->jobs; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_FETCHING || (j->state == JOB_RATE_WAIT && j->asked))
+            j->orphan = 1;
+        else if (!j->orphan)
+            job_free(j);
+    }
 }
 
 static void on_broker_readable(struct loop *l, int fd, int events, void *arg)
@@ -381,10 +474,20 @@ static void before_sleep(struct loop *l, void *arg)
 {
     struct worker *w = arg;
     /* rabbitmq-c may hold bytes or frames that epoll will never report again. */
-    if (broker_has_buffered(w->in) || broker_has_buffered(w->out)) {
+    if (w->in && (broker_has_buffered(w->in) || broker_has_buffered(w->out))) {
         drain_brokers(w);
-        if (broker_has_buffered(w->in) || broker_has_buffered(w->out))
+        if (w->in && (broker_has_buffered(w->in) || broker_has_buffered(w->out)))
             loop_wake(l);
+    }
+    if (w->broker_lost) {
+        teardown_brokers(w);
+        if (w->draining) {
+            LOG_W("broker lost while draining", "in_hand=%zu (they return to the queue)",
+                  w->njobs);
+            loop_stop(l);
+            return;
+        }
+        loop_timer_start(l, &w->reconnect_timer, 0);
     }
     if (w->draining && w->njobs == 0) {
         LOG_I("drained", "records=%llu dead=%llu", (unsigned long long)w->n.records,
@@ -395,23 +498,29 @@ static void before_sleep(struct loop *l, void *arg)
 
 static void log_progress(struct worker *w)
 {
-    LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu bytes=%llu "
-          "rate_waits=%llu", (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
-          (unsigned long long)w->n.retries, w->njobs, fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
-          (unsigned long long)w->n.rate_waits);
+    LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
+          "bytes=%llu rate_waits=%llu late_slots=%llu", (unsigned long long)w->n.records,
+          (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
+          fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
+          (unsigned long long)w->n.rate_waits, (unsigned long long)w->n.late_slots);
 }
 
 static void begin_drain(struct worker *w, const char *why)
 {
     w->draining = 1;
     w->drain_deadline_ms = loop_now_ms() + (uint64_t)(w->cfg->grace_s * 1000);
+    if (!w->in) {
+        LOG_I("draining", "reason=%s (not connected: nothing in hand to finish)", why);
+        loop_stop(w->loop);
+        return;
+    }
     broker_cancel(w->in);
     /* Jobs not fetching yet go back to the queue now; the rest finish within the grace. */
     size_t returned = 0;
     struct job *j, *next;
     for (j = w->jobs; j; j = next) {
         next = j->next;
-        if (j->state == JOB_RATE_WAIT && !j->asked) {
+        if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
             broker_reject(w->in, j->tag, 1);
             job_free(j);
             returned++;
@@ -426,6 +535,10 @@ static void on_tick(struct loop *l, void *arg)
     struct worker *w = arg;
     uint64_t now = loop_now_ms();
     drain_brokers(w); /* services heartbeats on both connections */
+    if (!w->in) {
+        /* Reconnecting: the reconnect timer restarts the tick. */
+        return;
+    }
     if (!w->consuming && !w->draining) {
         /* Take no URL before the rate limiter answers: there would be nothing to do with it. */
         if (!kv_ready(w->kv)) {
@@ -434,7 +547,7 @@ static void on_tick(struct loop *l, void *arg)
         }
         char err[512];
         if (broker_consume(w->in, w->q_urls, w->cfg->concurrency, err, sizeof(err)) < 0) {
-            fatal(w, "cannot consume", err);
+            lose_broker(w, "consume", err);
             return;
         }
         w->consuming = 1;
@@ -446,7 +559,7 @@ static void on_tick(struct loop *l, void *arg)
         struct job *j, *next;
         for (j = w->jobs; j; j = next) {
             next = j->next;
-            if (j->state == JOB_RATE_WAIT && !j->asked) {
+            if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
                 broker_reject(w->in, j->tag, 1);
                 job_free(j);
             }
@@ -509,10 +622,28 @@ static int setup_signals(struct worker *w)
     return loop_watch(w->loop, w->sigfd, LOOP_READ, on_signal, w);
 }
 
+/* Opens both connections (publishing first: it declares the queues) and watches them. */
+static int connect_brokers(struct worker *w, char *err, size_t errlen)
+{
+    const struct common_config *c = &w->cfg->common;
+    w->out = broker_connect(c->amqp_url, "trawl-worker publish", HEARTBEAT_S, BROKER_TIMEOUT_MS,
+                            err, errlen);
+    if (!w->out || broker_declare_queues(w->out, c->prefix, c->queue_type, err, errlen) < 0 ||
+        broker_confirm_select(w->out, err, errlen) < 0)
+        return -1;
+    w->in = broker_connect(c->amqp_url, "trawl-worker consume", HEARTBEAT_S, BROKER_TIMEOUT_MS,
+                           err, errlen);
+    if (!w->in)
+        return -1;
+    loop_watch(w->loop, broker_fd(w->in), LOOP_READ, on_broker_readable, w);
+    loop_watch(w->loop, broker_fd(w->out), LOOP_READ, on_broker_readable, w);
+    return 0;
+}
+
 int worker_run(const struct worker_config *cfg)
 {
     struct worker w = {.cfg = cfg, .sigfd = -1};
-    char err[1024];
+    char err[1024] = "";
     const char *prefix = cfg->common.prefix;
     broker_queue_name(w.q_urls, sizeof(w.q_urls), prefix, "urls");
     broker_queue_name(w.q_records, sizeof(w.q_records), prefix, "records");
@@ -527,16 +658,12 @@ int worker_run(const struct worker_config *cfg)
         loop_free(w.loop);
         return 1;
     }
+    loop_timer_init(&w.tick, on_tick, &w);
+    loop_timer_init(&w.reconnect_timer, on_reconnect_timer, &w);
     w.exit_code = 1;
-    w.out = broker_connect(cfg->common.amqp_url, "trawl-worker publish", HEARTBEAT_S,
-                           BROKER_TIMEOUT_MS, err, sizeof(err));
-    if (!w.out || broker_declare_queues(w.out, prefix, cfg->common.queue_type, err,
-                                        sizeof(err)) < 0 ||
-        broker_confirm_select(w.out, err, sizeof(err)) < 0)
-        goto out;
-    w.in = broker_connect(cfg->common.amqp_url, "trawl-worker consume", HEARTBEAT_S,
-                          BROKER_TIMEOUT_MS, err, sizeof(err));
-    if (!w.in)
+    /* A broker that cannot be reached at start-up is a configuration problem worth an exit;
+     * once connected, outages are waited out (on_reconnect_timer). */
+    if (connect_brokers(&w, err, sizeof(err)) < 0)
         goto out;
     w.kv = kv_new(w.loop, cfg->common.redis_url, err, sizeof(err));
     if (!w.kv)
@@ -544,10 +671,7 @@ int worker_run(const struct worker_config *cfg)
     w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
     if (!w.fetcher)
         goto out;
-    loop_watch(w.loop, broker_fd(w.in), LOOP_READ, on_broker_readable, &w);
-    loop_watch(w.loop, broker_fd(w.out), LOOP_READ, on_broker_readable, &w);
     loop_before_sleep(w.loop, before_sleep, &w);
-    loop_timer_init(&w.tick, on_tick, &w);
     loop_timer_start(w.loop, &w.tick, 0); /* starts consuming once Redis is connected */
     w.last_activity_ms = w.last_progress_ms = loop_now_ms();
     char redacted[256];
@@ -572,9 +696,14 @@ out:
     w.kv = NULL;
     while (w.jobs)
         job_free(w.jobs);
+    if (w.in)
+        loop_unwatch(w.loop, broker_fd(w.in));
+    if (w.out)
+        loop_unwatch(w.loop, broker_fd(w.out));
     broker_free(w.in);
     broker_free(w.out);
     loop_timer_stop(w.loop, &w.tick);
+    loop_timer_stop(w.loop, &w.reconnect_timer);
     if (w.sigfd >= 0)
         close(w.sigfd);
     loop_free(w.loop);
