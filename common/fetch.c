@@ -1,5 +1,6 @@
 /* fetch.c -- libcurl multi_socket on our loop (the ephiperfifo.c shape), with the bounds the
  * contract puts on hostile servers: size, time, redirects, addresses. */
+#define _GNU_SOURCE /* strcasestr */
 #include "fetch.h"
 
 #include <curl/curl.h>
@@ -14,6 +15,7 @@
 #include "loop.h"
 
 #define FETCH_INITIAL_BODY_BYTES 65536
+#define FETCH_MAX_HEADER_BYTES 102400 /* all header lines of all responses of one fetch */
 
 struct fetcher {
     struct loop *loop;
@@ -35,6 +37,8 @@ struct transfer {
     char *body;
     size_t len, cap;
     int too_large;              /* the write callback refused more bytes */
+    size_t header_bytes;
+    int headers_too_large;      /* the header callback refused more bytes */
     int blocked;                /* the socket callback refused the address */
     char blocked_addr[64];
     char errbuf[CURL_ERROR_SIZE];
@@ -135,6 +139,20 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return bytes;
 }
 
+/* A ceiling on headers: libcurl 7.88 has one per line (and calls it "out of memory") but none
+ * on their total. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    (void)data;
+    t->header_bytes += size * n;
+    if (t->header_bytes > FETCH_MAX_HEADER_BYTES) {
+        t->headers_too_large = 1;
+        return 0;
+    }
+    return size * n;
+}
+
 /* The address check happens here, on the address about to be connected, after DNS and on
  * every redirect hop: a refused address sees no connection at all. */
 static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
@@ -154,6 +172,8 @@ static const char *error_code(const struct transfer *t, CURLcode rc)
         return "blocked_address";
     if (t->too_large)
         return "too_large";
+    if (t->headers_too_large)
+        return "bad_response";
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -173,8 +193,11 @@ static const char *error_code(const struct transfer *t, CURLcode rc)
     case CURLE_USE_SSL_FAILED:
         return "tls";
     case CURLE_RECV_ERROR:
+        /* curl reports broken chunked framing as a receive error too. */
+        return strcasestr(t->errbuf, "chunk") ? "bad_response" : "reset";
     case CURLE_SEND_ERROR:
-        return "reset";
+        /* A reused connection the server closes without a reply, again and again. */
+        return strstr(t->errbuf, "Connection died") ? "empty_reply" : "reset";
     case CURLE_GOT_NOTHING:
         return "empty_reply";
     case CURLE_BAD_CONTENT_ENCODING:
@@ -186,6 +209,9 @@ static const char *error_code(const struct transfer *t, CURLcode rc)
     case CURLE_TOO_MANY_REDIRECTS:
         return "too_many_redirects";
     case CURLE_UNSUPPORTED_PROTOCOL:
+        /* Both a redirect to another scheme ('Protocol "ftp" not supported') and a reply that
+         * is not HTTP/1.x ("Received HTTP/0.9", "Unsupported response code") end here. */
+        return strstr(t->errbuf, "Protocol \"") ? "bad_redirect" : "bad_response";
     case CURLE_URL_MALFORMAT:
         return "bad_redirect";
     default:
@@ -228,6 +254,14 @@ static void finish(struct transfer *t, CURLcode rc)
                      t->blocked_addr);
         else if (t->too_large)
             snprintf(detail, sizeof(detail), "body exceeds --max-bytes %zu", f->opts.max_bytes);
+        else if (t->headers_too_large)
+            snprintf(detail, sizeof(detail), "response headers exceed %d bytes",
+                     FETCH_MAX_HEADER_BYTES);
+        else if (strcmp(r.error, "bad_redirect") == 0)
+            snprintf(detail, sizeof(detail), "redirect to a URL that is not http(s): refused");
+        else if (rc == CURLE_OUT_OF_MEMORY)
+            /* What libcurl says when one header line passes its 100 KB ceiling. */
+            snprintf(detail, sizeof(detail), "a response header line is too long");
         else
             snprintf(detail, sizeof(detail), "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
         r.detail = detail;
@@ -319,6 +353,8 @@ int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void 
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

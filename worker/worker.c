@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -498,11 +499,15 @@ static void before_sleep(struct loop *l, void *arg)
 
 static void log_progress(struct worker *w)
 {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
     LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
-          "bytes=%llu rate_waits=%llu late_slots=%llu", (unsigned long long)w->n.records,
+          "bytes=%llu rate_waits=%llu late_slots=%llu max_rss_kb=%ld",
+          (unsigned long long)w->n.records,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
-          (unsigned long long)w->n.rate_waits, (unsigned long long)w->n.late_slots);
+          (unsigned long long)w->n.rate_waits, (unsigned long long)w->n.late_slots,
+          ru.ru_maxrss);
 }
 
 static void begin_drain(struct worker *w, const char *why)

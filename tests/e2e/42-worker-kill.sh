@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# 42-worker-kill.sh -- three workers crawl 2,000 pages; one is killed with SIGKILL a quarter
+# of the way through and a fresh one takes its place. Every URL still ends as a record: what
+# the dead worker held goes back to the queue (repeats are allowed and reported).
+# trawl-timeout: 300
+set -euo pipefail
+source "$TRAWL_ROOT/tests/lib/e2e.sh"
+
+prefix=e2e-workerkill-$$
+dir=$(e2e_dir "$prefix")
+urls=$SITE_DIR/urls.txt
+total=$(grep -c . "$urls")
+"$BUILD/producer/trawl-producer" --prefix "$prefix" "$urls" 2>"$dir/producer.log"
+
+start_worker()
+{
+    "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 10/s \
+        --idle-exit 3 --progress 1 2>"$dir/worker$1.log" &
+}
+start_worker 1
+victim=$!
+start_worker 2
+w2=$!
+start_worker 3
+w3=$!
+published()
+{
+    local f n sum=0
+    for f in "$dir"/worker*.log; do
+        n=$(grep -o 'records=[0-9]*' "$f" | tail -1 | cut -d= -f2)
+        sum=$((sum + ${n:-0}))
+    done
+    echo "$sum"
+}
+deadline=$((SECONDS + 60))
+until (($(published) >= total / 4)); do
+    ((SECONDS < deadline)) || e2e_fail "the crawl did not start"
+    sleep 0.2
+done
+kill -9 "$victim"
+wait "$victim" 2>/dev/null || true
+start_worker 4
+w4=$!
+e2e_wait_pids 240 "$w2" "$w3" "$w4"
+
+e2e_dump "$prefix" records "$dir/records.jsonl"
+e2e_dump "$prefix" dead "$dir/dead.jsonl"
+/usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$urls" "$dir/records.jsonl" \
+    "$dir/dead.jsonl"
+[[ ! -s $dir/dead.jsonl ]] || e2e_fail "dead letters: $(head -3 "$dir/dead.jsonl")"
+e2e_assert_queues_empty "$prefix"
