@@ -335,13 +335,15 @@ static void on_delivery(const struct broker_delivery *d, void *arg)
     w->last_activity_ms = loop_now_ms();
 
     char why[512];
+    int parsed = message_parse(d->body, d->len, d->content_type, &j->msg, why, sizeof(why));
     if (d->delivery_count >= POISON_DELIVERIES) {
+        /* Checked before anything else is done with it: this message has killed workers. */
         snprintf(why, sizeof(why), "delivered %ld times without an outcome (it crashes or hangs "
                  "workers)", d->delivery_count + 1);
         publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "poison", why);
         return;
     }
-    if (message_parse(d->body, d->len, d->content_type, &j->msg, why, sizeof(why)) < 0) {
+    if (parsed < 0) {
         publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
         return;
     }
