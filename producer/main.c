@@ -22,6 +22,7 @@
 #define BATCH_DEFAULT 1000
 #define CONFIRM_TIMEOUT_MS 60000
 #define LINE_MAX_BYTES 65536
+#define OUTAGE_MAX_MS 300000    /* how long a broker or Redis outage is waited out */
 
 static const char USAGE[] =
     "Usage: trawl-producer [OPTIONS] [FILE...]\n"
@@ -37,6 +38,8 @@ static const char USAGE[] =
     "A URL enters the seen-set only after the broker confirmed it: a producer killed mid-file\n"
     "and run again on the same file enqueues every URL that was not confirmed (one confirmed\n"
     "just before the kill may be enqueued twice: at least once, never lost).\n"
+    "A broker or Redis that goes away is waited out for up to 5 minutes: the producer\n"
+    "reconnects and publishes again whatever was not confirmed.\n"
     "\n"
     "Options:\n"
     "  --no-dedup      enqueue duplicates too (no Redis needed)\n"
@@ -102,6 +105,76 @@ static void progress(struct producer *p, int final)
             p->enqueued, p->duplicate, p->invalid, final ? "\n" : "");
 }
 
+static int connect_redis(struct producer *p, char *err, size_t errlen);
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Connects (again) to the broker, waiting out an outage with capped backoff. */
+static int ensure_broker(struct producer *p)
+{
+    uint64_t start = now_ms(), backoff = 250;
+    char err[1024];
+    while (!p->broker) {
+        p->broker = broker_connect(p->cfg.amqp_url, "trawl-producer", 60, 10000, err,
+                                   sizeof(err));
+        if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, err,
+                                               sizeof(err)) == 0 &&
+            broker_confirm_select(p->broker, err, sizeof(err)) == 0)
+            break;
+        broker_free(p->broker);
+        p->broker = NULL;
+        if (now_ms() - start > OUTAGE_MAX_MS) {
+            LOG_E("broker unreachable", "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+            return -1;
+        }
+        LOG_W("broker unreachable", "err=\"%s\" retry_ms=%llu", err, (unsigned long long)backoff);
+        sleep_ms(backoff);
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+    }
+    return 0;
+}
+
+/* Runs a Redis command, reconnecting through an outage. The reply is the caller's. */
+static redisReply *redis_run(struct producer *p, int argc, const char **argv)
+{
+    uint64_t start = now_ms(), backoff = 250;
+    char err[1024];
+    for (;;) {
+        if (p->redis) {
+            redisReply *r = redisCommandArgv(p->redis, argc, argv, NULL);
+            if (r && r->type != REDIS_REPLY_ERROR)
+                return r;
+            snprintf(err, sizeof(err), "%s",
+                     r ? r->str : p->redis->errstr[0] ? p->redis->errstr : "no reply");
+            int fatal = r && strncmp(r->str, "LOADING", 7) != 0;
+            freeReplyObject(r);
+            if (fatal) {
+                LOG_E("redis command failed", "cmd=%s err=\"%s\"", argv[0], err);
+                return NULL;
+            }
+            redisFree(p->redis);
+            p->redis = NULL;
+        }
+        if (connect_redis(p, err, sizeof(err)) == 0)
+            continue;
+        if (p->redis) {
+            redisFree(p->redis);
+            p->redis = NULL;
+        }
+        if (now_ms() - start > OUTAGE_MAX_MS) {
+            LOG_E("redis unreachable", "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+            return NULL;
+        }
+        LOG_W("redis unreachable", "err=\"%s\" retry_ms=%llu", err, (unsigned long long)backoff);
+        sleep_ms(backoff);
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+    }
+}
+
 /* Drops URLs of the batch that Redis has seen in an earlier run. */
 static int filter_seen(struct producer *p)
 {
@@ -114,11 +187,11 @@ static int filter_seen(struct producer *p)
     argv[1] = p->seen_key;
     for (size_t i = 0; i < p->nbatch; i++)
         argv[i + 2] = p->batch[i];
-    redisReply *r = redisCommandArgv(p->redis, (int)p->nbatch + 2, argv, NULL);
+    redisReply *r = redis_run(p, (int)p->nbatch + 2, argv);
     free(argv);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != p->nbatch) {
-        LOG_E("redis SMISMEMBER failed", "err=\"%s\"",
-              r && r->type == REDIS_REPLY_ERROR ? r->str : p->redis->errstr);
+        if (r)
+            LOG_E("redis SMISMEMBER failed", "err=\"unexpected reply\"");
         freeReplyObject(r);
         return -1;
     }
@@ -147,12 +220,9 @@ static int mark_seen(struct producer *p, char **urls, size_t n)
     argv[1] = p->seen_key;
     for (size_t i = 0; i < n; i++)
         argv[i + 2] = urls[i];
-    redisReply *r = redisCommandArgv(p->redis, (int)n + 2, argv, NULL);
+    redisReply *r = redis_run(p, (int)n + 2, argv);
     free(argv);
     int ok = r && r->type == REDIS_REPLY_INTEGER;
-    if (!ok)
-        LOG_E("redis SADD failed", "err=\"%s\"",
-              r && r->type == REDIS_REPLY_ERROR ? r->str : p->redis->errstr);
     freeReplyObject(r);
     return ok ? 0 : -1;
 }
@@ -168,39 +238,48 @@ static int flush_batch(struct producer *p)
     int rc = -1;
     struct round r = {0};
     while (ntodo > 0) {
-        r.n = ntodo;
+        if (ensure_broker(p) < 0)
+            goto out;
+        r.n = 0;
         r.settled = 0;
         free(r.state);
         r.state = calloc(ntodo, 1);
         if (!r.state)
             goto out;
-        for (size_t i = 0; i < ntodo; i++) {
+        /* A lost connection counts as a nack for whatever it did not confirm. */
+        int lost = 0;
+        for (size_t i = 0; i < ntodo && !lost; i++) {
             char *body = message_encode(todo[i]);
             int64_t seq = body ? broker_publish(p->broker, p->q_urls, body, strlen(body),
                                                 "application/json")
                                : -1;
             free(body);
             if (seq < 0) {
-                LOG_E("publish failed", "err=\"%s\"", broker_error(p->broker));
-                goto out;
+                lost = 1;
+                break;
             }
             if (i == 0)
                 r.base = (uint64_t)seq;
+            r.n++;
         }
         struct broker_events ev = {.on_confirm = on_confirm, .arg = &r};
         uint64_t deadline = now_ms() + CONFIRM_TIMEOUT_MS;
-        while (r.settled < r.n) {
+        while (!lost && r.settled < r.n) {
             if (now_ms() > deadline) {
-                LOG_E("broker did not confirm", "waiting=%zu timeout_ms=%d", r.n - r.settled,
-                      CONFIRM_TIMEOUT_MS);
-                goto out;
-            }
-            if (broker_wait(p->broker, &ev, 1000) < 0) {
-                LOG_E("broker connection lost", "err=\"%s\"", broker_error(p->broker));
-                goto out;
+                LOG_W("broker did not confirm", "waiting=%zu timeout_ms=%d (reconnecting)",
+                      r.n - r.settled, CONFIRM_TIMEOUT_MS);
+                lost = 1;
+            } else if (broker_wait(p->broker, &ev, 1000) < 0) {
+                lost = 1;
             }
         }
-        /* Acked ones are done; nacked ones go round again, at the front of todo. */
+        if (lost) {
+            LOG_W("broker connection lost", "err=\"%s\" unconfirmed=%zu (publishing again)",
+                  broker_error(p->broker), ntodo - r.settled);
+            broker_free(p->broker);
+            p->broker = NULL;
+        }
+        /* Acked ones are done; the rest go round again, at the front of todo. */
         size_t again = 0;
         for (size_t i = 0; i < ntodo; i++) {
             if (r.state[i] == 1) {
@@ -213,7 +292,7 @@ static int flush_batch(struct producer *p)
         }
         if (mark_seen(p, todo + again, ntodo - again) < 0)
             goto out;
-        if (again)
+        if (again && !lost)
             LOG_W("broker nacked messages", "count=%zu (publishing again)", again);
         ntodo = again;
         progress(p, 0);
