@@ -33,6 +33,7 @@ static const char USAGE[] =
     "                        for this long (default: run until signalled)\n"
     "  --grace SECONDS       drain deadline after a signal (default 30)\n"
     "  --progress SECONDS    interval of the progress line (default 5)\n"
+    "  --metrics HOST:PORT   serve Prometheus metrics at http://HOST:PORT/metrics\n"
     "Fetching:\n"
     "  --user-agent STRING   (default trawl/" TRAWL_VERSION ")\n"
     "  --timeout SECONDS     whole fetch (default 30)\n"
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
         {"timeout", required_argument, 0, 0},     {"connect-timeout", required_argument, 0, 0},
         {"max-bytes", required_argument, 0, 0},   {"max-redirects", required_argument, 0, 0},
         {"allow-private", no_argument, 0, 0},     {"max-attempts", required_argument, 0, 0},
-        {"max-retry-after", required_argument, 0, 0}, {"help", no_argument, 0, 'h'},
+        {"max-retry-after", required_argument, 0, 0}, {"metrics", required_argument, 0, 0},
+        {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
     };
     int rc = 2, idx;
@@ -208,6 +210,8 @@ int main(int argc, char **argv)
             if (parse_seconds("--max-retry-after", v, 0, 86400, &d) < 0)
                 goto out;
             cfg.max_retry_after_ms = (uint64_t)(d * 1000);
+        } else if (strcmp(name, "metrics") == 0) {
+            cfg.metrics_addr = v;
         } else if (strcmp(name, "allow-private") == 0) {
             cfg.fetch.allow_private = 1;
         }

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "message.h"
+#include "metrics.h"
 #include "record.h"
 #include "retry.h"
 #include "url.h"
@@ -32,6 +33,11 @@
 #define RATE_RETRY_MS 500           /* ask Redis again after it failed */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
+#define METRICS_MAX_CODES 64        /* distinct error codes counted (then "other") */
+
+/* Upper bounds (ms) of the fetch latency histogram's buckets; +Inf is implied. */
+static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
+#define NBUCKETS (sizeof(LATENCY_BUCKETS_MS) / sizeof(*LATENCY_BUCKETS_MS))
 
 enum job_state { JOB_RATE_WAIT, JOB_FETCHING, JOB_PUBLISHING };
 
@@ -77,7 +83,16 @@ struct worker {
     int redis_down_logged;
     struct {
         uint64_t records, dead, retries, bytes, fetch_errors, rate_waits, late_slots;
+        uint64_t by_class[6];               /* responses by status class: 1xx..5xx, other */
+        uint64_t latency[NBUCKETS + 1];     /* fetch latency histogram (+Inf last) */
+        uint64_t latency_sum_ms, fetches;
+        struct {
+            char code[24];
+            uint64_t count;
+        } errors[METRICS_MAX_CODES];        /* failed attempts by code */
+        size_t nerrors;
     } n;
+    struct metrics_server *metrics;
 };
 
 static void job_free(struct job *j)
@@ -140,10 +155,27 @@ static void publish_outcome(struct job *j, const char *queue, char *body, int ki
     j->seq = (uint64_t)seq;
 }
 
+static void count_error(struct worker *w, const char *code)
+{
+    size_t i = 0;
+    while (i < w->n.nerrors && strcmp(w->n.errors[i].code, code) != 0)
+        i++;
+    if (i == w->n.nerrors) {
+        if (i == METRICS_MAX_CODES)
+            i--; /* the last slot collects the rest */
+        else
+            w->n.nerrors++;
+        snprintf(w->n.errors[i].code, sizeof(w->n.errors[i].code), "%s",
+                 i == METRICS_MAX_CODES - 1 ? "other" : code);
+    }
+    w->n.errors[i].count++;
+}
+
 /* A dead letter for a message that never became a fetch (it counts as one attempt). */
 static void publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
                          const char *detail)
 {
+    count_error(j->w, error);
     char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail,
                                     j->msg.attempt + 1, j->msg.errors);
     LOG_D("dead letter", "url=%s error=%s detail=\"%s\"", j->msg.url ? j->msg.url : "-", error,
@@ -158,6 +190,7 @@ static void fail_attempt(struct job *j, const char *code, const char *detail, in
 {
     struct worker *w = j->w;
     int attempt = j->msg.attempt + 1;
+    count_error(w, code);
     json_t *errors = j->msg.errors ? json_copy(j->msg.errors) : json_array();
     json_array_append_new(errors, json_pack("{s:i, s:s, s:s, s:I}", "attempt", attempt,
                                             "error", code, "detail", detail, "at",
@@ -193,6 +226,14 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         return;
     }
     w->last_activity_ms = loop_now_ms();
+    size_t b = 0;
+    while (b < NBUCKETS && r->elapsed_ms > LATENCY_BUCKETS_MS[b])
+        b++;
+    w->n.latency[b]++;
+    w->n.latency_sum_ms += r->elapsed_ms;
+    w->n.fetches++;
+    if (!r->error)
+        w->n.by_class[r->status >= 100 && r->status < 600 ? r->status / 100 - 1 : 5]++;
     if (r->error) {
         w->n.fetch_errors++;
         fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
@@ -629,6 +670,56 @@ static int setup_signals(struct worker *w)
     return loop_watch(w->loop, w->sigfd, LOOP_READ, on_signal, w);
 }
 
+static void render_metrics(struct metrics_buf *o, void *arg)
+{
+    const struct worker *w = arg;
+    static const char *const classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+    metrics_printf(o, "# HELP trawl_pages_total HTTP responses fetched, by status class.\n"
+                      "# TYPE trawl_pages_total counter\n");
+    for (int i = 0; i < 6; i++)
+        metrics_printf(o, "trawl_pages_total{class=\"%s\"} %llu\n", classes[i],
+                       (unsigned long long)w->n.by_class[i]);
+    metrics_printf(o, "# HELP trawl_bytes_total Body bytes received, after decompression.\n"
+                      "# TYPE trawl_bytes_total counter\ntrawl_bytes_total %llu\n",
+                   (unsigned long long)w->n.bytes);
+    metrics_printf(o, "# HELP trawl_errors_total Failed attempts and dead letters, by code.\n"
+                      "# TYPE trawl_errors_total counter\n");
+    for (size_t i = 0; i < w->n.nerrors; i++)
+        metrics_printf(o, "trawl_errors_total{code=\"%s\"} %llu\n", w->n.errors[i].code,
+                       (unsigned long long)w->n.errors[i].count);
+    metrics_printf(o, "# HELP trawl_outcomes_total Outcomes published and confirmed.\n"
+                      "# TYPE trawl_outcomes_total counter\n"
+                      "trawl_outcomes_total{kind=\"record\"} %llu\n"
+                      "trawl_outcomes_total{kind=\"dead\"} %llu\n"
+                      "trawl_outcomes_total{kind=\"retry\"} %llu\n",
+                   (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
+                   (unsigned long long)w->n.retries);
+    metrics_printf(o, "# HELP trawl_rate_limit_waits_total Fetches that waited for their host's "
+                      "slot.\n# TYPE trawl_rate_limit_waits_total counter\n"
+                      "trawl_rate_limit_waits_total %llu\n",
+                   (unsigned long long)w->n.rate_waits);
+    metrics_printf(o, "# HELP trawl_transfers_in_flight Fetches running now.\n"
+                      "# TYPE trawl_transfers_in_flight gauge\ntrawl_transfers_in_flight %zu\n"
+                      "# HELP trawl_jobs_in_hand URLs taken and not yet settled.\n"
+                      "# TYPE trawl_jobs_in_hand gauge\ntrawl_jobs_in_hand %zu\n",
+                   w->fetcher ? fetcher_in_flight(w->fetcher) : 0, w->njobs);
+    metrics_printf(o, "# HELP trawl_fetch_duration_seconds Fetch time, redirects included.\n"
+                      "# TYPE trawl_fetch_duration_seconds histogram\n");
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i <= NBUCKETS; i++) {
+        cumulative += w->n.latency[i];
+        if (i < NBUCKETS)
+            metrics_printf(o, "trawl_fetch_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                           (double)LATENCY_BUCKETS_MS[i] / 1000, (unsigned long long)cumulative);
+        else
+            metrics_printf(o, "trawl_fetch_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                           (unsigned long long)cumulative);
+    }
+    metrics_printf(o, "trawl_fetch_duration_seconds_sum %.3f\n"
+                      "trawl_fetch_duration_seconds_count %llu\n",
+                   (double)w->n.latency_sum_ms / 1000, (unsigned long long)w->n.fetches);
+}
+
 /* Opens both connections (publishing first: it declares the queues) and watches them. */
 static int connect_brokers(struct worker *w, char *err, size_t errlen)
 {
@@ -678,6 +769,14 @@ int worker_run(const struct worker_config *cfg)
     w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
     if (!w.fetcher)
         goto out;
+    if (cfg->metrics_addr) {
+        w.metrics = metrics_server_new(w.loop, cfg->metrics_addr, render_metrics, &w, err,
+                                       sizeof(err));
+        if (!w.metrics)
+            goto out;
+        LOG_I("metrics", "listening=%s port=%d path=/metrics", cfg->metrics_addr,
+              metrics_server_port(w.metrics));
+    }
     loop_before_sleep(w.loop, before_sleep, &w);
     loop_timer_start(w.loop, &w.tick, 0); /* starts consuming once Redis is connected */
     w.last_activity_ms = w.last_progress_ms = loop_now_ms();
@@ -697,6 +796,7 @@ out:
         LOG_E("cannot start", "err=\"%s\"", err);
     /* Order matters: curl calls back into the loop while it tears down; jobs still in hand
      * are simply not acked, and the broker returns them to the queue when we disconnect. */
+    metrics_server_free(w.metrics);
     fetcher_free(w.fetcher);
     w.draining = 1;
     kv_free(w.kv);

@@ -32,6 +32,7 @@ struct worker_config {
     double grace_s;             /* drain deadline after SIGTERM/SIGINT */
     double idle_exit_s;         /* 0: never */
     double progress_s;          /* progress line interval */
+    const char *metrics_addr;   /* HOST:PORT for Prometheus, or NULL */
 };
 
 /* Runs until a signal (drain, exit code 0), --idle-exit (0), or a fatal error (1). */

@@ -12,7 +12,6 @@ fifo=$dir/listening
 mkfifo "$fifo"
 /usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --port 0 --log "$dir/fault.log" \
     >"$fifo" 2>"$dir/fault.err" &
-trawl_track fault-server $!
 read -r -t 15 line <"$fifo" || e2e_fail "the fault server did not start"
 url=http://${line#listening on }/hang?$prefix
 echo "$url" | "$BUILD/producer/trawl-producer" --prefix "$prefix" 2>"$dir/producer.log"

@@ -12,8 +12,6 @@ fifo=$dir/listening
 mkfifo "$fifo"
 /usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --port 0 --log "$dir/fault.log" \
     >"$fifo" 2>"$dir/fault.err" &
-fault_pid=$!
-trawl_track fault-server "$fault_pid"
 read -r -t 15 line <"$fifo" || e2e_fail "the fault server did not start: $(cat "$dir/fault.err")"
 base=http://${line#listening on }
 

@@ -4,6 +4,23 @@
 
 source "$TRAWL_ROOT/tests/lib/env.sh"
 
+# At exit, whatever the outcome: the registered commands, then SIGTERM to every process this
+# script started and left running (workers of a failed test, helper servers).
+_E2E_AT_EXIT=()
+e2e_at_exit()
+{
+    _E2E_AT_EXIT+=("$1")
+}
+_e2e_cleanup()
+{
+    local cmd
+    for cmd in "${_E2E_AT_EXIT[@]}"; do
+        eval "$cmd" || true
+    done
+    pkill -TERM -P $$ 2>/dev/null || true
+}
+trap _e2e_cleanup EXIT
+
 # A per-test directory for logs and outputs, kept inside the run directory.
 e2e_dir()
 {
