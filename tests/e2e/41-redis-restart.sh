@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 41-redis-restart.sh -- Redis restarts (its data, the rate schedules, is lost) while two
-# workers crawl 2,000 pages: the workers stop fetching while it is away, reconnect and finish,
+# workers crawl 5,000 URLs: the workers stop fetching while it is away, reconnect and finish,
 # and every URL ends as a record; repeats are allowed and reported.
 # trawl-timeout: 300
 set -euo pipefail
@@ -8,14 +8,15 @@ source "$TRAWL_ROOT/tests/lib/e2e.sh"
 
 prefix=e2e-redisrestart-$$
 dir=$(e2e_dir "$prefix")
-urls=$SITE_DIR/urls.txt
+urls=$dir/urls.txt
+e2e_urls_5000 "$urls"
 total=$(grep -c . "$urls")
 "$BUILD/producer/trawl-producer" --prefix "$prefix" "$urls" 2>"$dir/producer.log"
 
-# 12 hosts at 10/s each: about 17 s of work, so the restart lands in the middle.
+# 12 hosts at 20/s each: about 20 s of work, so the restart lands in the middle.
 pids=()
-for i in 1 2; do
-    "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 10/s \
+for i in 1 2 3; do
+    "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 20/s \
         --idle-exit 3 --progress 1 2>"$dir/worker$i.log" &
     pids+=($!)
 done
@@ -39,10 +40,11 @@ trawl_restart_redis
 e2e_wait_pids 240 "${pids[@]}"
 grep -h "redis connected" "$dir"/worker*.log | head -2
 n=$(grep -c "redis connected" "$dir"/worker*.log | awk -F: '{ s += $2 } END { print s }')
-((n >= 4)) || e2e_fail "both workers should have connected twice (saw $n)"
+((n >= 6)) || e2e_fail "every worker should have connected twice (saw $n)"
 grep -q "rate limiter unavailable\|redis disconnected" "$dir"/worker1.log ||
     e2e_fail "worker 1 did not notice Redis going away"
 
+e2e_report_rss "$dir"/worker*.log
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"
 /usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$urls" "$dir/records.jsonl" \

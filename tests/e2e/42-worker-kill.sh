@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 42-worker-kill.sh -- three workers crawl 2,000 pages; one is killed with SIGKILL a quarter
+# 42-worker-kill.sh -- three workers crawl 5,000 URLs; one is killed with SIGKILL a quarter
 # of the way through and a fresh one takes its place. Every URL still ends as a record: what
 # the dead worker held goes back to the queue (repeats are allowed and reported).
 # trawl-timeout: 300
@@ -8,13 +8,14 @@ source "$TRAWL_ROOT/tests/lib/e2e.sh"
 
 prefix=e2e-workerkill-$$
 dir=$(e2e_dir "$prefix")
-urls=$SITE_DIR/urls.txt
+urls=$dir/urls.txt
+e2e_urls_5000 "$urls"
 total=$(grep -c . "$urls")
 "$BUILD/producer/trawl-producer" --prefix "$prefix" "$urls" 2>"$dir/producer.log"
 
 start_worker()
 {
-    "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 10/s \
+    "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 20/s \
         --idle-exit 3 --progress 1 2>"$dir/worker$1.log" &
 }
 start_worker 1
@@ -43,6 +44,7 @@ start_worker 4
 w4=$!
 e2e_wait_pids 240 "$w2" "$w3" "$w4"
 
+e2e_report_rss "$dir"/worker[234].log
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"
 /usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$urls" "$dir/records.jsonl" \

@@ -9,8 +9,7 @@ source "$TRAWL_ROOT/tests/lib/e2e.sh"
 prefix=e2e-producerkill-$$
 dir=$(e2e_dir "$prefix")
 # 5,000 distinct URLs: the site's pages with a query that nginx ignores.
-awk '{ for (i = 0; i < 3 && n < 5000; i++) { print $0 "?copy=" i; n++ } }' \
-    "$SITE_DIR/urls.txt" >"$dir/urls.txt"
+e2e_urls_5000 "$dir/urls.txt"
 
 # Feed the file slowly (about 20 s) so that the kill lands mid-file, between confirm rounds.
 /usr/bin/python3 -c '
@@ -41,12 +40,13 @@ grep -q '^enqueued=[0-9]* duplicate=[1-9][0-9]* invalid=0$' "$dir/producer2.log"
     e2e_fail "the second run found nothing from the first: $(tail -1 "$dir/producer2.log")"
 
 pids=()
-for i in 1 2; do
+for i in 1 2 3; do
     "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 100000/s \
         --idle-exit 2 2>"$dir/worker$i.log" &
     pids+=($!)
 done
 e2e_wait_pids 240 "${pids[@]}"
+e2e_report_rss "$dir"/worker*.log
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"
 /usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$dir/urls.txt" \

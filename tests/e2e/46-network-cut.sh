@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# 46-network-cut.sh -- one of two workers runs in a network namespace of its own and reaches
+# 46-network-cut.sh -- 5,000 URLs, three workers; one of them runs in a network namespace of its own and reaches
 # RabbitMQ, Redis and the site over a veth link; the link is cut for 10 s and restored. The
-# other worker goes on meanwhile, the cut-off one recovers, and every URL ends as a record.
+# others go on meanwhile, the cut-off one recovers, and every URL ends as a record.
 # trawl-timeout: 240
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
@@ -42,21 +42,23 @@ mkfifo "$dir/listening"
     --log "$dir/fault.log" >"$dir/listening" 2>"$dir/fault.err" &
 read -r -t 15 line <"$dir/listening" || e2e_fail "the fault server did not start"
 base=http://${line#listening on }
-for i in $(seq 1 1200); do echo "$base/ok?n=$i"; done >"$dir/urls.txt"
+for i in $(seq 1 5000); do echo "$base/ok?n=$i"; done >"$dir/urls.txt"
 "$BUILD/producer/trawl-producer" --prefix "$prefix" "$dir/urls.txt" 2>"$dir/producer.log"
 
-# 1,200 URLs of one host at 60/s: about 20 s of work.
-flags=(--prefix "$prefix" --allow-private --rate 60/s --idle-exit 5 --progress 1 --timeout 60)
+# 5,000 URLs of one host at 200/s: about 25 s of work.
+flags=(--prefix "$prefix" --allow-private --rate 200/s --idle-exit 5 --progress 1 --timeout 60)
 ip netns exec "$ns" "$BUILD/worker/trawl-worker" "${flags[@]}" \
     --amqp "amqp://guest:guest@${net}1:$amqp_port" --redis "redis://${net}1:$redis_port/0" \
     2>"$dir/worker-cut.log" &
 cut_pid=$!
 "$BUILD/worker/trawl-worker" "${flags[@]}" 2>"$dir/worker-home.log" &
 home_pid=$!
+"$BUILD/worker/trawl-worker" "${flags[@]}" 2>"$dir/worker-home2.log" &
+home2_pid=$!
 
 records_of() { grep -o 'records=[0-9]*' "$1" | tail -1 | cut -d= -f2; }
 deadline=$((SECONDS + 60))
-until (($(records_of "$dir/worker-cut.log") + 0 >= 50)); do
+until (($(records_of "$dir/worker-cut.log") + 0 >= 200)); do
     ((SECONDS < deadline)) || e2e_fail "the namespaced worker did not get going"
     sleep 0.2
 done
@@ -65,10 +67,11 @@ ip link set "$host_if" down
 sleep 10 # the length of the outage is what this test is about
 home_during=$(records_of "$dir/worker-home.log")
 ip link set "$host_if" up
-echo "home worker: $home_before records before the cut, $home_during when it ended"
-((home_during > home_before)) || e2e_fail "the other worker stalled during the cut"
+echo "a connected worker: $home_before records before the cut, $home_during when it ended"
+((home_during > home_before)) || e2e_fail "the connected workers stalled during the cut"
 
-e2e_wait_pids 180 "$cut_pid" "$home_pid"
+e2e_wait_pids 180 "$cut_pid" "$home_pid" "$home2_pid"
+e2e_report_rss "$dir"/worker*.log
 grep -h "broker connection lost\|broker reconnected\|redis" "$dir/worker-cut.log" | head -5 || true
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"

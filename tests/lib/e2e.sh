@@ -5,7 +5,8 @@
 source "$TRAWL_ROOT/tests/lib/env.sh"
 
 # At exit, whatever the outcome: the registered commands, then SIGTERM to every process this
-# script started and left running (workers of a failed test, helper servers).
+# script started and left running (workers of a failed test, helper servers), except the
+# run's own servers (a test may have restarted one).
 _E2E_AT_EXIT=()
 e2e_at_exit()
 {
@@ -17,7 +18,12 @@ _e2e_cleanup()
     for cmd in "${_E2E_AT_EXIT[@]}"; do
         eval "$cmd" || true
     done
-    pkill -TERM -P $$ 2>/dev/null || true
+    # Servers a test restarted are children too, but they belong to the run: spare them.
+    local pid servers
+    servers=" $(cat "$TRAWL_RUN_DIR"/pids/* 2>/dev/null | awk '{ print $1 }' | tr '\n' ' ') "
+    for pid in $(pgrep -P $$ 2>/dev/null); do
+        [[ $servers == *" $pid "* ]] || kill -TERM "$pid" 2>/dev/null || true
+    done
 }
 trap _e2e_cleanup EXIT
 
@@ -93,5 +99,25 @@ e2e_no_sanitizer_reports()
             grep -E -m5 -A10 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" >&2
             e2e_fail "sanitizer report in $f"
         fi
+    done
+}
+
+# e2e_urls_5000 FILE -- 5,000 distinct URLs of the sample site (its pages, with a query that
+# nginx ignores), for the fault runs.
+e2e_urls_5000()
+{
+    awk '{ for (i = 0; i < 3 && n < 5000; i++) { print $0 "?copy=" i; n++ } }' \
+        "$SITE_DIR/urls.txt" >"$1"
+}
+
+# e2e_report_rss LOG... -- prints each worker's peak RSS (from its last progress line) and
+# fails when one passed 200 MiB.
+e2e_report_rss()
+{
+    local f kb
+    for f in "$@"; do
+        kb=$(grep -o 'max_rss_kb=[0-9]*' "$f" | tail -1 | cut -d= -f2)
+        echo "peak RSS $(basename "$f" .log): $((${kb:-0} / 1024)) MiB"
+        ((${kb:-0} < 200 * 1024)) || e2e_fail "$f: peak RSS ${kb} KiB"
     done
 }
