@@ -1,11 +1,14 @@
-/* extract.c -- page metadata, links and rules fields from an HTML body: libxml2 parses,
- * one walk over the tree collects everything but the rules' XPath fields. */
+/* extract.c -- page metadata, links and rules fields from an HTML body. libxml2 parses; when
+ * the page's host has rules fields, into a tree (XPath needs one) that one walk reads,
+ * otherwise into SAX events that the same visitor reads with no tree built. */
 #define _GNU_SOURCE /* strcasestr, memmem */
 #include "extract.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/encoding.h>
 #include <libxml/globals.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
@@ -48,11 +51,23 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 }
 
 /* True when all of s is valid UTF-8 with no ESC byte (ESC marks ISO-2022 encodings, whose
- * bytes are also valid ASCII). */
+ * bytes are also valid ASCII). Runs of ASCII go 8 bytes at a time: most pages are mostly
+ * ASCII, and this scan reads every byte of the body. */
 static bool plain_utf8(const unsigned char *s, size_t n)
 {
+    const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
     size_t i = 0;
     while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            uint64_t esc = x ^ (0x1BULL * ones); /* a zero byte where x has ESC */
+            if ((x & high) || ((esc - ones) & ~esc & high))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         if (s[i] < 0x80) {
             if (s[i] == 0x1B)
                 return false;
@@ -240,24 +255,12 @@ static json_t *text_json(struct text *t)
     return v;
 }
 
-/* ---- the tree walk ---------------------------------------------------------------------- */
+/* ---- what one pass over the page collects ------------------------------------------------ */
 
-/* The value of an attribute, borrowed from the tree. libxml2's HTML parser stores every
- * attribute value as one text node with entities already decoded, so no copy is needed;
- * anything else (never seen from the HTML parser) counts as absent. */
-static const char *attr(xmlNodePtr n, const char *name)
-{
-    for (xmlAttrPtr a = n->properties; a; a = a->next) {
-        if (strcmp((const char *)a->name, name) != 0)
-            continue;
-        if (!a->children)
-            return "";
-        if (a->children->type == XML_TEXT_NODE && !a->children->next && a->children->content)
-            return (const char *)a->children->content;
-        return NULL;
-    }
-    return NULL;
-}
+/* Both parsers feed the same visitor, on_tag(), one element at a time in document order:
+ * the tree path walks the tree that htmlReadMemory built (XPath fields need it), the SAX
+ * path gets the same elements from libxml2's SAX events without building a tree (cheaper:
+ * the tree costs one malloc per node, attribute and text, then xmlFreeDoc). */
 
 /* True when the space-separated, case-insensitive token list `list` contains `tok`. */
 static bool has_token(const char *list, const char *tok)
@@ -276,14 +279,6 @@ static bool has_token(const char *list, const char *tok)
     return false;
 }
 
-/* One candidate value for a metadata field: a string from an attribute, or an element
- * whose text is taken once it has won. Lower rank wins; the first seen wins a tie. */
-struct pick {
-    const char *str;
-    xmlNodePtr node;
-    int rank;
-};
-
 /* True when s has something besides whitespace: an empty content="" is no candidate. */
 static bool has_text(const char *s)
 {
@@ -293,24 +288,166 @@ static bool has_text(const char *s)
     return false;
 }
 
-static void offer(struct pick *p, int rank, const char *str, xmlNodePtr node)
+enum { F_TITLE, F_DESCRIPTION, F_PUBLISHED, F_AUTHOR, F_CANONICAL, F_LANG, F_BASE, F_N };
+
+/* One candidate value for a metadata field: a string from an attribute, or an element
+ * whose text is taken once it has won. Lower rank wins; the first seen wins a tie. */
+struct pick {
+    const char *str;  /* attribute value: borrowed from the tree, or `own` (SAX) */
+    char *own;        /* SAX: a copy of the value (the parser frees its own after the event) */
+    bool elem;        /* the value is the text of an element */
+    xmlNodePtr node;  /* tree: that element (SAX: its text is collected in walk.text) */
+    int rank;
+};
+
+/* Bits for the element texts being collected (SAX) or found (tree). */
+#define TEXT_TITLE (1u << F_TITLE)
+#define TEXT_PUBLISHED (1u << F_PUBLISHED)
+#define TEXT_AUTHOR (1u << F_AUTHOR)
+
+struct walk {
+    struct pick f[F_N];     /* f[F_TITLE] holds og:title & co; <title> is title_* below */
+    bool title_seen;        /* the first <title> outside <svg> was found */
+    xmlNodePtr title_node;  /* tree: that <title> */
+    struct text text[F_N];  /* SAX: text of the <title> (F_TITLE) and of the elements picked
+                             * for F_PUBLISHED / F_AUTHOR, collected as the events arrive */
+    bool copy;              /* SAX: strings are copied (attribute values die with the event) */
+    const char **hrefs;     /* <a href> values in document order (SAX: offsets into arena
+                             * until parse_sax() ends, then pointers) */
+    size_t nhrefs, cap;
+    char *arena;            /* SAX: the href strings, NUL-terminated, back to back */
+    size_t arena_len, arena_cap;
+    bool oom;
+};
+
+/* The attributes on_tag() reads. */
+enum { A_HREF, A_CONTENT, A_NAME, A_PROPERTY, A_REL, A_LANG, A_ITEMPROP, A_DATETIME, A_N };
+
+/* One element as on_tag() sees it. Each attribute is the first of its name (libxml2's HTML
+ * parser already drops repeated ones); one written without a value reads as "". */
+struct tag {
+    const char *name; /* local name, lower-case (libxml2 drops a "prefix:") */
+    size_t name_len;
+    bool has_attrs;
+    const char *a[A_N]; /* NULL when absent */
+    unsigned seen;      /* A_* bits: the first attribute of that name was seen */
+};
+
+/* Records attribute `name` when it is one of A_* and the first of its name. */
+static void tag_attr(struct tag *t, const char *name, const char *value)
 {
-    if ((has_text(str) || node) && (!(p->str || p->node) || rank < p->rank)) {
-        p->str = str;
-        p->node = node;
-        p->rank = rank;
+    int i = -1;
+    switch (name[0]) {
+    case 'c':
+        i = strcmp(name, "content") == 0 ? A_CONTENT : -1;
+        break;
+    case 'd':
+        i = strcmp(name, "datetime") == 0 ? A_DATETIME : -1;
+        break;
+    case 'h':
+        i = strcmp(name, "href") == 0 ? A_HREF : -1;
+        break;
+    case 'i':
+        i = strcmp(name, "itemprop") == 0 ? A_ITEMPROP : -1;
+        break;
+    case 'l':
+        i = strcmp(name, "lang") == 0 ? A_LANG : -1;
+        break;
+    case 'n':
+        i = strcmp(name, "name") == 0 ? A_NAME : -1;
+        break;
+    case 'p':
+        i = strcmp(name, "property") == 0 ? A_PROPERTY : -1;
+        break;
+    case 'r':
+        i = strcmp(name, "rel") == 0 ? A_REL : -1;
+        break;
+    default:
+        break;
+    }
+    if (i >= 0 && !(t->seen & (1u << i))) {
+        t->seen |= 1u << i;
+        t->a[i] = value;
     }
 }
 
-enum { F_TITLE, F_DESCRIPTION, F_PUBLISHED, F_AUTHOR, F_CANONICAL, F_LANG, F_BASE, F_N };
+static bool tag_is(const struct tag *t, const char *name, size_t len)
+{
+    return t->name_len == len && memcmp(t->name, name, len) == 0;
+}
 
-struct walk {
-    struct pick f[F_N]; /* f[F_TITLE] holds og:title: <title> is title_node */
-    xmlNodePtr title_node;
-    const char **hrefs; /* <a href> values in document order, borrowed from the tree */
-    size_t nhrefs, cap;
-    bool oom;
-};
+/* Copies n bytes of s into the arena, NUL-terminated; returns the offset or SIZE_MAX. */
+static size_t arena_add(struct walk *w, const char *s, size_t n)
+{
+    if (w->arena_len + n + 1 > w->arena_cap) {
+        size_t cap = w->arena_cap ? w->arena_cap * 2 : 16384;
+        while (cap < w->arena_len + n + 1)
+            cap *= 2;
+        char *p = realloc(w->arena, cap);
+        if (!p)
+            return SIZE_MAX;
+        w->arena = p;
+        w->arena_cap = cap;
+    }
+    size_t off = w->arena_len;
+    memcpy(w->arena + off, s, n);
+    w->arena[off + n] = '\0';
+    w->arena_len += n + 1;
+    return off;
+}
+
+static void add_href(struct walk *w, const char *href)
+{
+    if (w->nhrefs == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        const char **h = realloc(w->hrefs, cap * sizeof(*h));
+        if (!h) {
+            w->oom = true;
+            return;
+        }
+        w->hrefs = h;
+        w->cap = cap;
+    }
+    if (w->copy) {
+        /* The arena moves as it grows: keep the offset now, make it a pointer at the end. */
+        size_t off = arena_add(w, href, strlen(href));
+        if (off == SIZE_MAX) {
+            w->oom = true;
+            return;
+        }
+        w->hrefs[w->nhrefs++] = (const char *)(uintptr_t)off;
+    } else {
+        w->hrefs[w->nhrefs++] = href;
+    }
+}
+
+/* Offers a candidate to field `field`; returns true when it won (so far). */
+static bool offer(struct walk *w, int field, int rank, const char *str, bool elem)
+{
+    struct pick *p = &w->f[field];
+    if (!((has_text(str) || elem) && (!(p->str || p->elem) || rank < p->rank)))
+        return false;
+    free(p->own);
+    p->own = NULL;
+    p->str = NULL;
+    p->node = NULL;
+    p->elem = elem;
+    p->rank = rank;
+    if (elem)
+        return true;
+    if (w->copy) {
+        p->own = strdup(str);
+        if (!p->own) {
+            w->oom = true;
+            p->rank = INT_MAX; /* no candidate */
+            return false;
+        }
+        p->str = p->own;
+    } else {
+        p->str = str;
+    }
+    return true;
+}
 
 /* Metadata names and what they feed, by rank (lower wins). */
 struct meta_key {
@@ -343,35 +480,92 @@ static const struct meta_key meta_keys[] = {
 };
 
 /* name="..." and property="..." may each hold several space-separated keys. */
-static void on_meta(struct walk *w, xmlNodePtr n)
+static void on_meta(struct walk *w, const struct tag *t)
 {
-    const char *content = attr(n, "content");
-    if (!content)
+    if (!t->a[A_CONTENT])
         return;
-    const char *lists[2] = {attr(n, "name"), attr(n, "property")};
+    const char *lists[2] = {t->a[A_NAME], t->a[A_PROPERTY]};
     for (int l = 0; l < 2; l++) {
         if (!lists[l] || !lists[l][0])
             continue;
         for (size_t k = 0; k < sizeof(meta_keys) / sizeof(meta_keys[0]); k++)
             if (has_token(lists[l], meta_keys[k].name))
-                offer(&w->f[meta_keys[k].field], meta_keys[k].rank, content, NULL);
+                offer(w, meta_keys[k].field, meta_keys[k].rank, t->a[A_CONTENT], false);
     }
 }
 
-/* Microdata: itemprop="datePublished" / "author" on any element. */
-static void on_itemprop(struct walk *w, xmlNodePtr n, const char *itemprop)
+/* Microdata: itemprop="datePublished" / "author" on any element. Returns the TEXT_* bits of
+ * the fields that this element's text now feeds. */
+static unsigned on_itemprop(struct walk *w, const struct tag *t)
 {
-    bool date = has_token(itemprop, "datePublished");
-    bool author = has_token(itemprop, "author");
+    bool date = has_token(t->a[A_ITEMPROP], "datePublished");
+    bool author = has_token(t->a[A_ITEMPROP], "author");
     if (!date && !author)
-        return;
-    const char *v = attr(n, "content");
+        return 0;
+    const char *v = t->a[A_CONTENT];
     if (!v && date)
-        v = attr(n, "datetime");
-    if (date)
-        offer(&w->f[F_PUBLISHED], 1, v, v ? NULL : n);
-    if (author)
-        offer(&w->f[F_AUTHOR], 3, v, v ? NULL : n);
+        v = t->a[A_DATETIME];
+    unsigned bits = 0;
+    if (date && offer(w, F_PUBLISHED, 1, v, !v) && !v)
+        bits |= TEXT_PUBLISHED;
+    if (author && offer(w, F_AUTHOR, 3, v, !v) && !v)
+        bits |= TEXT_AUTHOR;
+    return bits;
+}
+
+/* Visits one element, in document order. `in_svg`: an ancestor is an <svg> (only read for
+ * <title>). Returns the TEXT_* bits of the fields whose value is this element's text. */
+static unsigned on_tag(struct walk *w, const struct tag *t, bool in_svg)
+{
+    unsigned bits = 0;
+    switch (t->name[0]) {
+    case 'a':
+        if (t->name_len == 1 && t->a[A_HREF])
+            add_href(w, t->a[A_HREF]);
+        break;
+    case 'b':
+        if (tag_is(t, "base", 4) && !w->f[F_BASE].str)
+            offer(w, F_BASE, 0, t->a[A_HREF], false);
+        break;
+    case 'h':
+        if (tag_is(t, "html", 4) && !w->f[F_LANG].str)
+            offer(w, F_LANG, 0, t->a[A_LANG], false);
+        break;
+    case 'l':
+        if (tag_is(t, "link", 4) && !w->f[F_CANONICAL].str && t->a[A_REL] &&
+            has_token(t->a[A_REL], "canonical"))
+            offer(w, F_CANONICAL, 0, t->a[A_HREF], false);
+        break;
+    case 'm':
+        if (tag_is(t, "meta", 4))
+            on_meta(w, t);
+        break;
+    case 't':
+        if (tag_is(t, "title", 5) && !w->title_seen && !in_svg) {
+            w->title_seen = true;
+            bits |= TEXT_TITLE;
+        }
+        break;
+    default:
+        break;
+    }
+    if (t->has_attrs && t->a[A_ITEMPROP])
+        bits |= on_itemprop(w, t);
+    return bits;
+}
+
+/* ---- the tree walk ---------------------------------------------------------------------- */
+
+/* The value of an attribute, borrowed from the tree. libxml2's HTML parser stores every
+ * attribute value as one text node with entities already decoded, so no copy is needed;
+ * anything else (never seen from the HTML parser) counts as absent. */
+static const char *attr_value(xmlAttrPtr a)
+{
+    if (!a->children)
+        return "";
+    if (a->children->type == XML_TEXT_NODE && !a->children->next && a->children->content)
+        return (const char *)a->children->content;
+    return NULL;
 }
 
 static bool in_svg(xmlNodePtr n)
@@ -384,57 +578,21 @@ static bool in_svg(xmlNodePtr n)
 
 static void on_element(struct walk *w, xmlNodePtr n)
 {
-    const char *name = (const char *)n->name;
-    switch (name[0]) {
-    case 'a':
-        if (name[1] == '\0') {
-            const char *href = attr(n, "href");
-            if (!href)
-                break;
-            if (w->nhrefs == w->cap) {
-                size_t cap = w->cap ? w->cap * 2 : 256;
-                const char **h = realloc(w->hrefs, cap * sizeof(*h));
-                if (!h) {
-                    w->oom = true;
-                    break;
-                }
-                w->hrefs = h;
-                w->cap = cap;
-            }
-            w->hrefs[w->nhrefs++] = href;
-        }
-        break;
-    case 'b':
-        if (strcmp(name, "base") == 0 && !w->f[F_BASE].str)
-            offer(&w->f[F_BASE], 0, attr(n, "href"), NULL);
-        break;
-    case 'h':
-        if (strcmp(name, "html") == 0 && !w->f[F_LANG].str)
-            offer(&w->f[F_LANG], 0, attr(n, "lang"), NULL);
-        break;
-    case 'l':
-        if (strcmp(name, "link") == 0 && !w->f[F_CANONICAL].str) {
-            const char *rel = attr(n, "rel");
-            if (rel && has_token(rel, "canonical"))
-                offer(&w->f[F_CANONICAL], 0, attr(n, "href"), NULL);
-        }
-        break;
-    case 'm':
-        if (strcmp(name, "meta") == 0)
-            on_meta(w, n);
-        break;
-    case 't':
-        if (strcmp(name, "title") == 0 && !w->title_node && !in_svg(n))
-            w->title_node = n;
-        break;
-    default:
-        break;
-    }
-    if (n->properties) {
-        const char *itemprop = attr(n, "itemprop");
-        if (itemprop)
-            on_itemprop(w, n, itemprop);
-    }
+    struct tag t;
+    memset(&t, 0, sizeof(t));
+    t.name = (const char *)n->name;
+    t.name_len = strlen(t.name);
+    t.has_attrs = n->properties != NULL;
+    for (xmlAttrPtr a = n->properties; a; a = a->next)
+        tag_attr(&t, (const char *)a->name, attr_value(a));
+    bool svg = !w->title_seen && tag_is(&t, "title", 5) && in_svg(n);
+    unsigned bits = on_tag(w, &t, svg);
+    if (bits & TEXT_TITLE)
+        w->title_node = n;
+    if (bits & TEXT_PUBLISHED)
+        w->f[F_PUBLISHED].node = n;
+    if (bits & TEXT_AUTHOR)
+        w->f[F_AUTHOR].node = n;
 }
 
 /* Visits every element once, in document order, without recursion (pages can be deep). */
@@ -508,9 +666,14 @@ static void add_links(json_t *record, const struct walk *w, const struct url_bas
                       size_t max_links)
 {
     json_t *links = json_array();
-    struct strset seen = {NULL, 0, 0};
+    struct strset seen = {NULL, 0, 0}; /* resolved URLs (owned) */
+    struct strset raw = {NULL, 0, 0};  /* hrefs as written (borrowed) */
     bool truncated = false;
     for (size_t i = 0; i < w->nhrefs && links; i++) {
+        /* An href written before resolves to the same URL, which was skipped or kept then:
+         * either way nothing to do, and no URL parse (most of the cost of a link). */
+        if (strset_add(&raw, (char *)w->hrefs[i]) == 0)
+            continue;
         char *u = url_base_resolve(base, w->hrefs[i]);
         if (!u)
             continue;
@@ -531,6 +694,7 @@ static void add_links(json_t *record, const struct walk *w, const struct url_bas
     for (size_t i = 0; i < seen.cap; i++)
         free(seen.slot[i]);
     free(seen.slot);
+    free(raw.slot);
     json_object_set_new(record, "links", links ? links : json_array());
     if (truncated)
         json_object_set_new(record, "links_truncated", json_true());
@@ -594,14 +758,9 @@ static json_t *field_value(xmlXPathObjectPtr res)
     }
 }
 
-static void add_fields(json_t *record, xmlDocPtr doc, const struct rules *rules,
-                       const char *final_url)
+static void add_fields(json_t *record, xmlDocPtr doc, const struct rule_field *f, size_t n)
 {
     json_t *fields = json_object();
-    size_t n = 0;
-    char *host = rules ? url_host(final_url) : NULL;
-    const struct rule_field *f = rules ? rules_for_host(rules, host, &n) : NULL;
-    free(host);
     xmlXPathContextPtr ctx = n > 0 && doc ? xmlXPathNewContext(doc) : NULL;
     if (ctx) {
         /* Errors go nowhere: a page that makes an expression fail gives null, and a page
@@ -729,10 +888,421 @@ static void meta_charset(const char *body, size_t len, char *out, size_t outlen)
     }
 }
 
+/* ---- the SAX path ----------------------------------------------------------------------- */
+
+/* The SAX handlers below see the events libxml2's tree builder (SAX2.c) would see, and
+ * mirror the few things it decides that the output depends on, so that both paths give the
+ * same record (extract_test and fuzz_extract compare them on every input):
+ * - the node stack: an element is pushed on start and popped on end; text goes to the top
+ *   element, and is dropped when the stack is empty. Past xmlParserMaxDepth the tree
+ *   builder refuses the element and halts the parser: so do we.
+ * - parents: an element started with an empty stack becomes the last child of the document's
+ *   first child when that is an element (the root), else a top-level node.
+ * - element names: "prefix:name" is stored as "name" (xmlSplitQName).
+ * - text nodes: consecutive text events of one type (text or CDATA) into one element are one
+ *   node; a chunk that would take it past XML_MAX_TEXT_LENGTH is dropped. Text is handed to
+ *   text_add() in the same pieces as the tree path does (only invalid UTF-8 can tell).
+ * - <!DOCTYPE>, comments and PIs: where they land changes the above, never the output.
+ * - no document: when libxml2 skips startDocument, htmlReadMemory gives NULL.
+ * Other libxml2 code that reads the tree while parsing (areBlanks) only matters when blanks
+ * are not kept; htmlCtxtUseOptions keeps them. Read against libxml2 2.9.14's HTMLparser.c
+ * and SAX2.c; fuzz_extract checks it on whatever libxml2 the build links. */
+
+/* What we keep per open element. */
+struct frame {
+    unsigned char bits; /* TEXT_* fields whose element is this one or an ancestor */
+    bool svg;           /* this element or an ancestor is an <svg> */
+};
+
+enum { DOC_EMPTY, DOC_ROOT, DOC_OTHER }; /* what the document's first child is */
+enum { RUN_NONE, RUN_TEXT, RUN_CDATA };
+
+struct sax {
+    struct walk *w;
+    xmlParserCtxtPtr ctxt;
+    struct frame *stack; /* the tree builder's node stack */
+    size_t depth, cap;
+    bool started;        /* startDocument came: the tree builder would have a document */
+    struct frame root;   /* the root element's frame, when first == DOC_ROOT */
+    int first;           /* DOC_* */
+    bool has_dtd;
+    int run;             /* RUN_*: the text node being built in the top element */
+    size_t run_len;      /* its bytes (as the tree builder counts them) */
+    char *pend;          /* bytes of the run not yet given to text_add (a UTF-8 tail) */
+    size_t pend_len, pend_cap;
+};
+
+/* Gives the pending bytes up to the last one that can start a UTF-8 sequence (all of them
+ * when `all`) to every text collected from the top element. Splitting before such a byte is
+ * invisible to text_add: no sequence spans it, valid or not. */
+static void pend_flush(struct sax *s, bool all)
+{
+    size_t n = s->pend_len;
+    if (!all)
+        while (n > 0 && ((unsigned char)s->pend[n - 1] & 0xC0) == 0x80)
+            n--;
+    if (!all && n > 0)
+        n--; /* keep the last sequence's lead byte too: its sequence may go on */
+    if (n == 0)
+        return;
+    unsigned bits = s->depth ? s->stack[s->depth - 1].bits : 0;
+    for (int f = 0; f < F_N; f++)
+        if (bits & (1u << f))
+            text_add(&s->w->text[f], s->pend, n);
+    memmove(s->pend, s->pend + n, s->pend_len - n);
+    s->pend_len -= n;
+}
+
+/* The current text node ends (an element starts or ends, a comment or PI comes). */
+static void run_end(struct sax *s)
+{
+    if (s->pend_len)
+        pend_flush(s, true);
+    s->run = RUN_NONE;
+    s->run_len = 0;
+}
+
+/* The TEXT_* bits among `bits` whose text still counts (the field still takes an element's
+ * text, and that text is not full yet). */
+static unsigned live_bits(const struct sax *s, unsigned bits)
+{
+    const struct walk *w = s->w;
+    unsigned live = bits & TEXT_TITLE;
+    if ((bits & TEXT_PUBLISHED) && w->f[F_PUBLISHED].elem)
+        live |= TEXT_PUBLISHED;
+    if ((bits & TEXT_AUTHOR) && w->f[F_AUTHOR].elem)
+        live |= TEXT_AUTHOR;
+    for (int f = 0; f < F_N; f++)
+        if ((live & (1u << f)) && s->w->text[f].full)
+            live &= ~(1u << f);
+    return live;
+}
+
+static void on_text_event(struct sax *s, const xmlChar *ch, int len, int type)
+{
+    if (s->depth == 0 || len <= 0)
+        return; /* no current node: the tree builder drops it */
+    if (s->run == type) {
+        if (s->run_len + (size_t)len > XML_MAX_TEXT_LENGTH &&
+            !(s->ctxt->options & XML_PARSE_HUGE))
+            return; /* the tree builder refuses to grow a text node past this */
+        s->run_len += (size_t)len;
+    } else {
+        run_end(s);
+        s->run = type;
+        s->run_len = (size_t)len;
+    }
+    if (!live_bits(s, s->stack[s->depth - 1].bits))
+        return;
+    if (s->pend_len + (size_t)len > s->pend_cap) {
+        size_t cap = s->pend_cap ? s->pend_cap * 2 : 1024;
+        while (cap < s->pend_len + (size_t)len)
+            cap *= 2;
+        char *p = realloc(s->pend, cap);
+        if (!p) {
+            s->w->oom = true;
+            return;
+        }
+        s->pend = p;
+        s->pend_cap = cap;
+    }
+    memcpy(s->pend + s->pend_len, ch, (size_t)len);
+    s->pend_len += (size_t)len;
+    pend_flush(s, false);
+}
+
+static void on_sax_characters(void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    on_text_event(ctxt->_private, ch, len, RUN_TEXT);
+}
+
+static void on_sax_cdata(void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    on_text_event(ctxt->_private, ch, len, RUN_CDATA);
+}
+
+/* A comment or processing instruction: a node in the top element, or in the document. */
+static void on_sax_other_node(struct sax *s)
+{
+    run_end(s);
+    if (s->depth == 0 && s->first == DOC_EMPTY)
+        s->first = DOC_OTHER;
+}
+
+static void on_sax_comment(void *ctx, const xmlChar *value)
+{
+    (void)value;
+    on_sax_other_node(((xmlParserCtxtPtr)ctx)->_private);
+}
+
+static void on_sax_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)target;
+    (void)data;
+    on_sax_other_node(((xmlParserCtxtPtr)ctx)->_private);
+}
+
+/* <!DOCTYPE>: the first one becomes the document's first child (even after the root). */
+static void on_sax_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    struct sax *s = ((xmlParserCtxtPtr)ctx)->_private;
+    if (!s->has_dtd) {
+        s->has_dtd = true;
+        s->first = DOC_OTHER;
+    }
+}
+
+/* libxml2 skips startDocument when the parser is already stopped (an encoding it cannot
+ * switch to, say): htmlReadMemory then returns NULL, and so does our path. */
+static void on_sax_start_document(void *ctx)
+{
+    struct sax *s = ((xmlParserCtxtPtr)ctx)->_private;
+    s->started = true;
+}
+
+static void on_sax_start(void *ctx, const xmlChar *fullname, const xmlChar **atts)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct sax *s = ctxt->_private;
+    if (!s->started)
+        return; /* no document to add it to */
+    run_end(s);
+    if (s->depth > xmlParserMaxDepth && !(ctxt->options & XML_PARSE_HUGE)) {
+        xmlStopParser(ctxt); /* as nodePush does for the tree builder */
+        return;
+    }
+    if (s->depth == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct frame *st = realloc(s->stack, cap * sizeof(*st));
+        if (!st) {
+            s->w->oom = true;
+            xmlStopParser(ctxt);
+            return;
+        }
+        s->stack = st;
+        s->cap = cap;
+    }
+
+    struct tag t;
+    memset(&t, 0, sizeof(t));
+    t.name = (const char *)fullname;
+    xmlChar *local = NULL;
+    if (strchr(t.name, ':')) {
+        xmlChar *prefix = NULL;
+        local = xmlSplitQName(ctxt, fullname, &prefix);
+        xmlFree(prefix);
+        if (!local) {
+            s->w->oom = true;
+            return;
+        }
+        t.name = (const char *)local;
+    }
+    t.name_len = strlen(t.name);
+    t.has_attrs = atts && atts[0];
+    for (size_t i = 0; atts && atts[i]; i += 2)
+        tag_attr(&t, (const char *)atts[i], atts[i + 1] ? (const char *)atts[i + 1] : "");
+
+    struct frame parent = {0, false};
+    if (s->depth > 0)
+        parent = s->stack[s->depth - 1];
+    else if (s->first == DOC_ROOT)
+        parent = s->root;
+    struct frame f;
+    f.bits = (unsigned char)(parent.bits | on_tag(s->w, &t, parent.svg));
+    f.svg = parent.svg || tag_is(&t, "svg", 3);
+    for (int k = 0; k < F_N; k++) {
+        if ((f.bits & ~parent.bits) & (1u << k)) { /* this element's text starts here */
+            free(s->w->text[k].p);
+            text_init(&s->w->text[k], EXTRACT_MAX_TEXT_CHARS, true);
+        }
+    }
+    if (s->first == DOC_EMPTY) {
+        s->first = DOC_ROOT;
+        s->root = f;
+    }
+    s->stack[s->depth++] = f;
+    xmlFree(local);
+}
+
+static void on_sax_end(void *ctx, const xmlChar *name)
+{
+    (void)name;
+    struct sax *s = ((xmlParserCtxtPtr)ctx)->_private;
+    run_end(s);
+    if (s->depth > 0)
+        s->depth--;
+}
+
+/* Parses like htmlReadMemory (same context, options and encoding switch) with our handlers
+ * instead of the tree builder's. Returns 0, or -1 when htmlReadMemory would have returned
+ * no document (the parser could not be set up or stopped before the document began). */
+static int parse_sax(struct walk *w, const char *body, size_t len, const char *encoding,
+                     int options)
+{
+    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
+    if (!ctxt)
+        return -1;
+    htmlDefaultSAXHandlerInit();
+    if (ctxt->sax)
+        memcpy(ctxt->sax, &htmlDefaultSAXHandler, sizeof(xmlSAXHandlerV1));
+    xmlSAXHandlerPtr h = ctxt->sax;
+    if (!h) {
+        xmlFreeParserCtxt(ctxt);
+        return -1;
+    }
+    /* Only what the tree builder does that we mirror; no document is built. */
+    h->internalSubset = on_sax_doctype;
+    h->getEntity = NULL;
+    h->setDocumentLocator = NULL;
+    h->startDocument = on_sax_start_document;
+    h->endDocument = NULL;
+    h->startElement = on_sax_start;
+    h->endElement = on_sax_end;
+    h->characters = on_sax_characters;
+    h->cdataBlock = on_sax_cdata;
+    h->ignorableWhitespace = NULL; /* never called: htmlCtxtUseOptions keeps blanks */
+    h->processingInstruction = on_sax_pi;
+    h->comment = on_sax_comment;
+
+    struct sax s;
+    memset(&s, 0, sizeof(s));
+    s.w = w;
+    s.ctxt = ctxt;
+    ctxt->_private = &s;
+
+    /* htmlDoRead, less the tree. */
+    htmlCtxtUseOptions(ctxt, options);
+    ctxt->html = 1;
+    if (encoding) {
+        xmlCharEncodingHandlerPtr hdlr = xmlFindCharEncodingHandler(encoding);
+        if (hdlr) {
+            xmlSwitchToEncoding(ctxt, hdlr);
+            if (ctxt->input->encoding)
+                xmlFree((xmlChar *)ctxt->input->encoding);
+            ctxt->input->encoding = xmlStrdup((const xmlChar *)encoding);
+        }
+    }
+    htmlParseDocument(ctxt);
+    run_end(&s);
+    int rc = s.started ? 0 : -1;
+    if (ctxt->myDoc) /* not expected without startDocument; never leak one */
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    xmlFreeParserCtxt(ctxt);
+    free(s.stack);
+    free(s.pend);
+
+    for (size_t i = 0; i < w->nhrefs; i++)
+        w->hrefs[i] = w->arena + (uintptr_t)w->hrefs[i];
+    return rc;
+}
+
 /* ---- the entry point -------------------------------------------------------------------- */
 
-static int extract_doc(const char *body, size_t len, const char *encoding, int options,
-                       const char *final_url, const struct extract_opts *o, json_t *record);
+/* Sets the record's fields from what the walk found (the same for both paths). */
+static void set_found(json_t *record, struct walk *w, const char *final_url, size_t max_links)
+{
+    static const int text_fields[] = {F_TITLE, F_DESCRIPTION, F_PUBLISHED, F_AUTHOR, F_LANG};
+    static const char *const text_keys[] = {"title", "description", "published", "author",
+                                            "lang"};
+    for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
+        int f = text_fields[i];
+        const struct pick *p = &w->f[f];
+        struct text t;
+        text_init(&t, EXTRACT_MAX_TEXT_CHARS, true);
+        if (f == F_TITLE && w->title_seen) {
+            if (w->copy) {
+                t = w->text[F_TITLE];
+                memset(&w->text[F_TITLE], 0, sizeof(w->text[F_TITLE]));
+            } else {
+                text_add_node(&t, w->title_node);
+            }
+        }
+        if (t.kept_len == 0) { /* an empty <title> falls back to og:title */
+            if (p->elem) {
+                if (w->copy) {
+                    free(t.p);
+                    t = w->text[f];
+                    memset(&w->text[f], 0, sizeof(w->text[f]));
+                } else {
+                    text_add_node(&t, p->node);
+                }
+            } else if (p->str) {
+                text_add(&t, p->str, strlen(p->str));
+            }
+        }
+        set_text(record, text_keys[i], &t);
+    }
+
+    struct url_base *page = url_base_new(final_url ? final_url : "", NULL, 0);
+    struct url_base *base = page;
+    if (w->f[F_BASE].str) {
+        char *b = url_base_resolve(page, w->f[F_BASE].str);
+        struct url_base *nb = b ? url_base_new(b, NULL, 0) : NULL;
+        free(b);
+        if (nb)
+            base = nb;
+    }
+    if (w->f[F_CANONICAL].str) {
+        char *c = url_base_resolve(base, w->f[F_CANONICAL].str);
+        json_t *v = c ? json_string(c) : NULL;
+        if (v)
+            json_object_set_new(record, "canonical", v);
+        free(c);
+    }
+    add_links(record, w, base, max_links);
+    if (base != page)
+        url_base_free(base);
+    url_base_free(page);
+}
+
+static void walk_cleanup(struct walk *w)
+{
+    for (int f = 0; f < F_N; f++) {
+        free(w->f[f].own);
+        free(w->text[f].p);
+    }
+    free(w->hrefs);
+    free(w->arena);
+}
+
+static int extract_tree(const char *body, size_t len, const char *encoding, int options,
+                        const char *final_url, const struct extract_opts *o,
+                        const struct rule_field *fields, size_t nfields, json_t *record)
+{
+    htmlDocPtr doc = htmlReadMemory(body, (int)len, NULL, encoding, options);
+    if (!doc)
+        return -1;
+    struct walk w;
+    memset(&w, 0, sizeof(w));
+    walk_tree(&w, xmlDocGetRootElement(doc));
+    set_found(record, &w, final_url, o ? o->max_links : 5000);
+    add_fields(record, doc, fields, nfields);
+    walk_cleanup(&w);
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static int extract_sax(const char *body, size_t len, const char *encoding, int options,
+                       const char *final_url, const struct extract_opts *o, json_t *record)
+{
+    struct walk w;
+    memset(&w, 0, sizeof(w));
+    w.copy = true;
+    int rc = parse_sax(&w, body, len, encoding, options);
+    if (rc == 0) {
+        set_found(record, &w, final_url, o ? o->max_links : 5000);
+        json_object_set_new(record, "fields", json_object());
+    }
+    walk_cleanup(&w);
+    return rc;
+}
 
 int extract_html(const char *body, size_t len, const char *content_type, const char *final_url,
                  const struct extract_opts *o, json_t *record)
@@ -770,70 +1340,26 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
         options |= HTML_PARSE_IGNORE_ENC; /* our choice wins over <meta> */
     }
 
+    /* Rules fields need the tree (XPath); without any for this host, SAX is enough. */
+    const struct rules *rules = o ? o->rules : NULL;
+    size_t nfields = 0;
+    const struct rule_field *fields = NULL;
+    if (rules) {
+        char *host = url_host(final_url);
+        fields = rules_for_host(rules, host, &nfields);
+        free(host);
+    }
+    bool tree = nfields > 0 || (o && o->parser == EXTRACT_PARSER_TREE);
+
     /* HTML_PARSE_NOERROR silences the parser, not the encoding layer, which reports bad
      * input bytes through libxml2's generic error function: a page must never write to
      * stderr, so that function is swapped for the parse and the XPath fields. */
     xmlGenericErrorFunc old_fn = xmlGenericError;
     void *old_ctx = xmlGenericErrorContext;
     xmlSetGenericErrorFunc(NULL, on_generic_error);
-    int rc = extract_doc(body, len, encoding, options, final_url, o, record);
+    int rc = tree ? extract_tree(body, len, encoding, options, final_url, o, fields, nfields,
+                                 record)
+                  : extract_sax(body, len, encoding, options, final_url, o, record);
     xmlSetGenericErrorFunc(old_ctx, old_fn);
     return rc;
-}
-
-static int extract_doc(const char *body, size_t len, const char *encoding, int options,
-                       const char *final_url, const struct extract_opts *o, json_t *record)
-{
-    htmlDocPtr doc = htmlReadMemory(body, (int)len, NULL, encoding, options);
-    if (!doc)
-        return -1;
-
-    struct walk w;
-    memset(&w, 0, sizeof(w));
-    walk_tree(&w, xmlDocGetRootElement(doc));
-
-    static const int text_fields[] = {F_TITLE, F_DESCRIPTION, F_PUBLISHED, F_AUTHOR, F_LANG};
-    static const char *const text_keys[] = {"title", "description", "published", "author",
-                                            "lang"};
-    for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
-        const struct pick *p = &w.f[text_fields[i]];
-        struct text t;
-        text_init(&t, EXTRACT_MAX_TEXT_CHARS, true);
-        if (text_fields[i] == F_TITLE && w.title_node)
-            text_add_node(&t, w.title_node);
-        if (t.kept_len == 0) { /* an empty <title> falls back to og:title */
-            if (p->node)
-                text_add_node(&t, p->node);
-            else if (p->str)
-                text_add(&t, p->str, strlen(p->str));
-        }
-        set_text(record, text_keys[i], &t);
-    }
-
-    struct url_base *page = url_base_new(final_url ? final_url : "", NULL, 0);
-    struct url_base *base = page;
-    if (w.f[F_BASE].str) {
-        char *b = url_base_resolve(page, w.f[F_BASE].str);
-        struct url_base *nb = b ? url_base_new(b, NULL, 0) : NULL;
-        free(b);
-        if (nb)
-            base = nb;
-    }
-    if (w.f[F_CANONICAL].str) {
-        char *c = url_base_resolve(base, w.f[F_CANONICAL].str);
-        json_t *v = c ? json_string(c) : NULL;
-        if (v)
-            json_object_set_new(record, "canonical", v);
-        free(c);
-    }
-    add_links(record, &w, base, o ? o->max_links : 5000);
-    if (base != page)
-        url_base_free(base);
-    url_base_free(page);
-
-    add_fields(record, doc, o ? o->rules : NULL, final_url);
-
-    free(w.hrefs);
-    xmlFreeDoc(doc);
-    return 0;
 }

@@ -14,9 +14,17 @@
 #define EXTRACT_MAX_FIELD_VALUES 1000    /* a node-set field keeps at most this many values */
 #define EXTRACT_XPATH_OP_LIMIT 20000000  /* libxml2 XPath operations per field evaluation */
 
+/* How the page is parsed. Both give the same record; SAX is cheaper (no tree is built) and
+ * is what AUTO uses unless the host has rules fields, whose XPath needs the tree. */
+enum extract_parser {
+    EXTRACT_PARSER_AUTO = 0,
+    EXTRACT_PARSER_TREE, /* always build the tree (tests compare the two paths) */
+};
+
 struct extract_opts {
     size_t max_links;           /* keep at most this many links (contract default 5000) */
     const struct rules *rules;  /* may be NULL: no "fields" beyond {} */
+    enum extract_parser parser; /* 0 (AUTO) unless testing */
 };
 
 /* Parses `body` (len bytes) as HTML and sets on `record` (a JSON object owned by the caller):

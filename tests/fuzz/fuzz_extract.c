@@ -1,7 +1,9 @@
 /* fuzz_extract.c -- extract_html on arbitrary bytes, with and without a content type and
  * with a few rules fields. Invariants: returns 0 or -1, the record has every key, text
  * fields are strings or null, links are unique absolute http(s) URLs without fragments, at
- * most max_links of them, and the record serialises (so every string is valid UTF-8).
+ * most max_links of them, and the record serialises (so every string is valid UTF-8). The
+ * SAX path (the default without rules fields) and the tree path must give the same record:
+ * any difference aborts, so the fuzzer hunts for divergences.
  *
  * Input: one flags byte (content type, max_links, base URL), then the body. */
 #include <stdint.h>
@@ -105,6 +107,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_decref(seen);
     char *dump = json_dumps(rec, 0);
     REQUIRE(dump, "record serialises");
+
+    struct extract_opts tree_o = o;
+    tree_o.parser = EXTRACT_PARSER_TREE;
+    json_t *tree_rec = json_object();
+    int tree_rc = extract_html(body, len, ctype, final_url, &tree_o, tree_rec);
+    char *tree_dump = json_dumps(tree_rec, 0);
+    if (tree_rc != rc || !tree_dump || strcmp(dump, tree_dump) != 0) {
+        fprintf(stderr, "fuzz_extract: SAX and tree paths differ\n  default (%d): %s\n"
+                        "  tree (%d):    %s\n",
+                rc, dump, tree_rc, tree_dump ? tree_dump : "(null)");
+        abort();
+    }
+    free(tree_dump);
+    json_decref(tree_rec);
     free(dump);
     json_decref(rec);
     return 0;

@@ -125,6 +125,29 @@ static int check_record(const char *ctx, json_t *rec)
     return bad;
 }
 
+/* Both parsers must give the same record: extracts with the default (SAX unless rules
+ * fields apply) and with the tree forced, and compares the JSON. Returns 0 when equal. */
+static int check_same_paths(const char *ctx, const char *body, size_t len, const char *ctype,
+                            const char *final_url, const struct extract_opts *o)
+{
+    struct extract_opts auto_o = *o, tree_o = *o;
+    auto_o.parser = EXTRACT_PARSER_AUTO;
+    tree_o.parser = EXTRACT_PARSER_TREE;
+    json_t *a = json_object(), *t = json_object();
+    int rc_a = extract_html(body, len, ctype, final_url, &auto_o, a);
+    int rc_t = extract_html(body, len, ctype, final_url, &tree_o, t);
+    char *da = json_dumps(a, 0), *dt = json_dumps(t, 0);
+    int same = rc_a == rc_t && da && dt && strcmp(da, dt) == 0;
+    if (!same)
+        fprintf(stderr, "[%s] SAX and tree paths differ:\n  sax (%d):  %s\n  tree (%d): %s\n",
+                ctx, rc_a, da ? da : "(null)", rc_t, dt ? dt : "(null)");
+    free(da);
+    free(dt);
+    json_decref(a);
+    json_decref(t);
+    return same ? 0 : 1;
+}
+
 static void run_case(const char *dir, const char *name)
 {
     char path[2200];
@@ -164,6 +187,9 @@ static void run_case(const char *dir, const char *name)
                           &o, rec);
     CHECK_EQ(rc, 0);
     CHECK_EQ(check_record(name, rec), 0);
+    CHECK_EQ(check_same_paths(name, body, len, ctype,
+                              final_url ? final_url : "http://example.com/", &o),
+             0);
     const char *key;
     json_t *v;
     json_object_foreach(want, key, v) {
@@ -209,6 +235,23 @@ static void test_cases(void)
         run_case(dir, names[i]);
     printf("extract cases: %zu\n", n);
     free_list(names, n);
+}
+
+/* A body that starts like UCS-4 ("<" then three NULs) makes libxml2 try an encoding switch
+ * that fails and stops the parser before the document begins: htmlReadMemory returns no
+ * document, so the record keeps its nulls and extract_html returns -1, on both paths (the
+ * SAX path once returned 0 here; found by fuzz_extract). */
+static void test_stopped_parser(void)
+{
+    static const char body[] = "<\0\0\0<title>x</title>";
+    struct extract_opts o = {.max_links = 5000};
+    json_t *rec = json_object();
+    CHECK_EQ(extract_html(body, sizeof(body) - 1, NULL, "http://example.com/", &o, rec), -1);
+    CHECK(json_is_null(json_object_get(rec, "title")));
+    json_decref(rec);
+    CHECK_EQ(check_same_paths("stopped-parser", body, sizeof(body) - 1, NULL,
+                              "http://example.com/", &o),
+             0);
 }
 
 /* Collapses whitespace runs and trims, in place. */
@@ -308,6 +351,7 @@ static void test_corpus(void)
         total_links += json_array_size(json_object_get(rec, "links"));
         CHECK_EQ(rc, 0);
         CHECK_EQ(check_record(names[i], rec), 0);
+        CHECK_EQ(check_same_paths(names[i], body, len, NULL, CORPUS_URL, &o), 0);
 
         const char *exp_title = json_string_value(json_object_get(want, "title"));
         const char *got_title = json_string_value(json_object_get(rec, "title"));
@@ -354,9 +398,9 @@ static void test_corpus(void)
 
 /* The worker's typical page: 45 KB of HTML with 180 links (two thirds relative), 20 runs,
  * the best CPU time printed. Not asserted: sanitizer and debug builds are several times
- * slower. Release build on the 2-core dev VM: ~1.0 ms, of which ~0.88 ms is libxml2's
- * htmlReadMemory + xmlFreeDoc (a third of that in malloc/free); the walk, 180 links and
- * the JSON take ~0.15 ms. Real corpus pages of 33-65 KB: 0.56-1.15 ms. */
+ * slower. Release build on the 2-core dev VM: ~0.6 ms with the SAX path (~1.0 ms when every
+ * page built a tree: htmlReadMemory + xmlFreeDoc were ~0.88 ms, a third of it malloc/free);
+ * the links and the JSON take ~0.15 ms. `--bench PAGE` below measures one page file. */
 static void bench_typical(void)
 {
     size_t cap = 64 * 1024, len = 0;
@@ -399,9 +443,45 @@ static void bench_typical(void)
     free(page);
 }
 
-int main(void)
+/* `extract_test --bench PAGE [RUNS [tree]]`: only a micro-benchmark, for perf stat and
+ * callgrind: extract_html on one page file RUNS times (default 2000), as the worker calls it
+ * for a page served as "text/html", and the CPU time per page. "tree" forces the tree path
+ * (what every page cost before the SAX path). Pages are not committed: generate some with
+ * `deploy/local/sample-site DIR --pages 50 --hosts 5 --style news`. */
+static int bench_page(int argc, char **argv)
 {
+    size_t len = 0;
+    char *page = read_file(argv[2], &len);
+    if (!page) {
+        fprintf(stderr, "extract_test: cannot read %s\n", argv[2]);
+        return 2;
+    }
+    long runs = argc > 3 ? strtol(argv[3], NULL, 10) : 2000;
+    struct extract_opts o = {.max_links = 5000};
+    if (argc > 4 && strcmp(argv[4], "tree") == 0)
+        o.parser = EXTRACT_PARSER_TREE;
+    size_t links = 0;
+    double t0 = cpu_us();
+    for (long r = 0; r < runs; r++) {
+        json_t *rec = json_object();
+        extract_html(page, len, "text/html", "http://127.0.0.1:8080/section/page.html", &o,
+                     rec);
+        links = json_array_size(json_object_get(rec, "links"));
+        json_decref(rec);
+    }
+    double us = (cpu_us() - t0) / (double)(runs > 0 ? runs : 1);
+    printf("bench: %s path, %zu bytes, %zu links: %.3f ms CPU per page (%ld runs)\n",
+           o.parser == EXTRACT_PARSER_TREE ? "tree" : "default", len, links, us / 1000, runs);
+    free(page);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "--bench") == 0)
+        return bench_page(argc, argv);
     test_cases();
+    test_stopped_parser();
     test_corpus();
     bench_typical();
     return check_summary();
