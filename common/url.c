@@ -289,9 +289,31 @@ static const char *curl_problem(CURLUcode rc)
     }
 }
 
-/* The canonical form of an absolute URL already cleaned, with an http(s) scheme of
- * scheme_n bytes. */
-static char *canon_clean(const char *s, size_t scheme_n, char *err, size_t errlen)
+/* Whether s[0..n) is an IPv4 address as curl 7.88 writes one back: "a.b.c.d", four decimal
+ * parts of 0-255 without leading zeros (curl rewrites any other numeric form: "0x7f.1",
+ * "127.1", "010.0.0.1"). */
+static bool dotted_quad(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && i - start < 4 && s[i] >= '0' && s[i] <= '9')
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        size_t len = i - start;
+        if (len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == '0'))
+            return false;
+    }
+    return i == n;
+}
+
+/* One pass of canon_clean below. */
+static char *canon_pass(const char *s, size_t scheme_n, char *err, size_t errlen)
 {
     char *fixed = NULL, *curl_out = NULL, *out = NULL;
     CURLU *h = NULL;
@@ -383,6 +405,33 @@ out:
     return out;
 }
 
+/* The canonical form of an absolute URL already cleaned, with an http(s) scheme of
+ * scheme_n bytes. */
+static char *canon_clean(const char *s, size_t scheme_n, char *err, size_t errlen)
+{
+    char *out = canon_pass(s, scheme_n, err, errlen);
+    if (!out)
+        return NULL;
+    /* curl 7.88 reads a host as an IPv4 number before it decodes %-escapes, so "http://%33/"
+     * gives the host "3", which a second parse turns into "0.0.0.3" (browsers decode, then
+     * read the number: "0.0.0.3" at once). So when the host was escaped and came out
+     * numeric-looking, parse once more; then the result is its own canonical form. */
+    const char *auth = s + scheme_n + 1;
+    auth += strspn(auth, "/");
+    const char *host = out + scheme_n + 3; /* past "scheme://" */
+    const char *at = memrchr(host, '@', strcspn(host, "/"));
+    if (at)
+        host = at + 1;
+    size_t host_n = strcspn(host, ":/");
+    if (host[0] >= '0' && host[0] <= '9' && !dotted_quad(host, host_n) &&
+        memchr(auth, '%', strcspn(auth, "/?#"))) {
+        char *again = canon_pass(out, scheme_n, err, errlen);
+        free(out);
+        out = again;
+    }
+    return out;
+}
+
 char *url_canonicalize(const char *in, char *err, size_t errlen)
 {
     if (!in) {
@@ -415,6 +464,7 @@ struct url_base {
     char *canon;      /* canonical base URL */
     size_t prefix_n;  /* length of "scheme://authority" in canon */
     size_t path_n;    /* length of the path that follows (starts with '/') */
+    size_t dir_n;     /* length of that path up to and including its last '/' */
     int scheme;       /* 1 http, 2 https */
 };
 
@@ -434,6 +484,8 @@ struct url_base *url_base_new(const char *base, char *err, size_t errlen)
     const char *auth = canon + (b->scheme == 2 ? 8 : 7);
     b->prefix_n = (size_t)(auth - canon) + strcspn(auth, "/");
     b->path_n = strcspn(canon + b->prefix_n, "?");
+    const char *slash = memrchr(canon + b->prefix_n, '/', b->path_n);
+    b->dir_n = slash ? (size_t)(slash - (canon + b->prefix_n)) + 1 : 0;
     return b;
 }
 
@@ -462,8 +514,7 @@ static char *resolve_relative(const struct url_base *b, const char *ref)
     const char *bquery = bpath[b->path_n] == '?' ? bpath + b->path_n + 1 : NULL;
     size_t dir_n = 0; /* the base path up to and including its last '/' */
     if (path_n > 0 && ref[0] != '/') {
-        const char *slash = memrchr(bpath, '/', b->path_n);
-        dir_n = slash ? (size_t)(slash - bpath) + 1 : 0;
+        dir_n = b->dir_n;
     } else if (path_n == 0) {
         dir_n = b->path_n; /* same document */
         if (!query) {
@@ -497,7 +548,7 @@ static char *resolve_relative(const struct url_base *b, const char *ref)
     return out;
 }
 
-char *url_base_resolve(const struct url_base *b, const char *ref)
+char *url_base_resolve_slow(const struct url_base *b, const char *ref)
 {
     if (!ref)
         return NULL;
@@ -540,6 +591,198 @@ char *url_base_resolve(const struct url_base *b, const char *ref)
 out:
     free(s);
     return out;
+}
+
+/* ---- fast paths ------------------------------------------------------------------------
+ * Most hrefs on a page are already in canonical form ("https://www.example.com/a/b.html",
+ * "//cdn.example.net/x.js", "/tags/x?page=2", "#top"), and for those the slow path (clean(),
+ * then a libcurl parse and norm_path, or the hand merge) only copies bytes around at ~1 us per
+ * absolute link. Instead, the href is checked byte by byte against a deliberately narrow
+ * grammar of forms that the slow path provably leaves as they are, and copied once. Anything
+ * outside it (upper case, escapes to normalise, dot-segments, userinfo, IPv6 and other numeric
+ * hosts, default or odd ports, raw spaces, controls, non-ASCII, '\', an empty query, ...)
+ * falls through to the slow path, so the fast path only has to be right when it accepts; the
+ * fuzz target and url_test check that it gives the slow path's bytes for every input. */
+
+/* Length of the authority at s[0..n) (what follows "//", up to '/', '?', '#' or n) when it is
+ * written the way the slow path would write it: a host name of lower-case letters, digits,
+ * '-' and '.' that starts with a letter and has no empty label, or a dotted_quad() address;
+ * then optionally ':' and a port of digits without leading zero, at most 65535 and not the
+ * scheme's default. 0 when it is anything else (userinfo, '%', IPv6, upper case, ...). */
+static size_t fast_authority(const char *s, size_t n, int scheme)
+{
+    size_t host_n = 0;
+    while (host_n < n) {
+        char c = s[host_n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            break;
+        host_n++;
+    }
+    if (host_n == 0)
+        return 0;
+    if (s[0] >= 'a' && s[0] <= 'z') {
+        /* A name: curl 7.88 only checks its characters, and keeps it as written. */
+        for (size_t i = 0; i < host_n; i++)
+            if (s[i] == '.' && (i + 1 == host_n || s[i + 1] == '.'))
+                return 0;
+    } else if (!dotted_quad(s, host_n)) {
+        return 0;
+    }
+    size_t i = host_n;
+    if (i < n && s[i] == ':') {
+        i++;
+        size_t start = i;
+        unsigned long port = 0;
+        while (i < n && i - start < 6 && s[i] >= '0' && s[i] <= '9')
+            port = port * 10 + (unsigned long)(s[i++] - '0');
+        if (i == start || i - start > 5 || s[start] == '0' || port > 65535 ||
+            port == (scheme == 2 ? 443UL : 80UL))
+            return 0;
+    }
+    if (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
+        return 0;
+    return i;
+}
+
+/* "." or "..": a segment that remove_dot_segments() would take out. */
+static bool is_dot_segment(const char *s, size_t n)
+{
+    return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+static int upper_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Checks "[path][?query][#fragment]" at s[0..n) and sets *keep_n to the length of
+ * "[path][?query]" when the slow path would keep those bytes as they are: path bytes that
+ * may stay raw (path_raw_ok), escapes already upper-case and of a byte that stays escaped, no
+ * "." or ".." segment; a non-empty query of printable ASCII (an empty one is dropped). The
+ * fragment is dropped; it is only held to printable ASCII and space, which clean() leaves
+ * alone (so the length limit is the input's). */
+static bool fast_tail(const char *s, size_t n, size_t *keep_n)
+{
+    size_t i = 0, seg = 0; /* seg: start of the current path segment */
+    for (; i < n && s[i] != '?' && s[i] != '#'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '/') {
+            if (is_dot_segment(s + seg, i - seg))
+                return false;
+            seg = i + 1;
+        } else if (c == '%') {
+            int h = i + 2 < n ? upper_hexval((unsigned char)s[i + 1]) : -1;
+            int l = h >= 0 ? upper_hexval((unsigned char)s[i + 2]) : -1;
+            if (l < 0 || is_unreserved((unsigned char)(h * 16 + l)))
+                return false;
+            i += 2;
+        } else if (!path_raw_ok(c)) {
+            return false;
+        }
+    }
+    if (is_dot_segment(s + seg, i - seg))
+        return false;
+    size_t keep = i;
+    if (i < n && s[i] == '?') {
+        i++;
+        if (i == n || s[i] == '#')
+            return false;
+        while (i < n && s[i] != '#') {
+            unsigned char c = (unsigned char)s[i++];
+            if (c <= 0x20 || c >= 0x7f)
+                return false;
+        }
+        keep = i;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f)
+            return false;
+    }
+    *keep_n = keep;
+    return true;
+}
+
+/* Returns the concatenation of up to four byte runs in one allocation, or NULL. */
+static char *concat(const char *a, size_t an, const char *b, size_t bn, const char *c,
+                    size_t cn, const char *d, size_t dn)
+{
+    char *out = malloc(an + bn + cn + dn + 1), *o = out;
+    if (!out)
+        return NULL;
+    memcpy(o, a, an);
+    o += an;
+    memcpy(o, b, bn);
+    o += bn;
+    memcpy(o, c, cn);
+    o += cn;
+    memcpy(o, d, dn);
+    o[dn] = '\0';
+    return out;
+}
+
+/* The canonical URL for "scheme:" + the "//authority[path][?query][#fragment]" at s[0..n), or
+ * NULL when that is not of the fast form. */
+static char *fast_network_path(const char *scheme, size_t scheme_n, int scheme_id,
+                               const char *s, size_t n)
+{
+    size_t auth_n = fast_authority(s + 2, n - 2, scheme_id);
+    size_t keep = 0;
+    if (auth_n == 0 || !fast_tail(s + 2 + auth_n, n - 2 - auth_n, &keep))
+        return NULL;
+    size_t head_n = 2 + auth_n;
+    /* An empty path is written "/", as curl does. */
+    bool no_path = keep == 0 || s[head_n] != '/';
+    return concat(scheme, scheme_n, s, head_n, "/", no_path ? 1 : 0, s + head_n, keep);
+}
+
+/* The fast path of url_base_resolve: the result, or NULL when the href is not of a form it
+ * knows (then the slow path decides, including whether there is a link at all). */
+static char *fast_resolve(const struct url_base *b, const char *ref)
+{
+    size_t n = strlen(ref);
+    while (n > 0 && (unsigned char)ref[n - 1] <= 0x20)
+        n--;
+    while (n > 0 && (unsigned char)ref[0] <= 0x20) {
+        ref++;
+        n--;
+    }
+    if (n == 0 || n > URL_MAX_BYTES)
+        return NULL;
+    if (n > 7 && memcmp(ref, "http://", 7) == 0)
+        return fast_network_path("http:", 5, 1, ref + 5, n - 5);
+    if (n > 8 && memcmp(ref, "https://", 8) == 0)
+        return fast_network_path("https:", 6, 2, ref + 6, n - 6);
+    if (!b)
+        return NULL;
+    const char *bpath = b->canon + b->prefix_n;
+    if (ref[0] == '/' && n > 1 && ref[1] == '/')
+        return fast_network_path(b->scheme == 2 ? "https:" : "http:", b->scheme == 2 ? 6 : 5,
+                                 b->scheme, ref, n);
+    size_t keep = 0;
+    if (!fast_tail(ref, n, &keep))
+        return NULL;
+    if (ref[0] == '#')
+        return strdup(b->canon); /* the document itself */
+    if (ref[0] == '?')
+        return concat(b->canon, b->prefix_n + b->path_n, ref, keep, "", 0, "", 0);
+    if (ref[0] == '/')
+        return concat(b->canon, b->prefix_n, ref, keep, "", 0, "", 0);
+    if (scheme_len(ref) > 0)
+        return NULL; /* "mailto:x", "http:g", ... */
+    return concat(b->canon, b->prefix_n, bpath, b->dir_n, ref, keep, "", 0);
+}
+
+char *url_base_resolve(const struct url_base *b, const char *ref)
+{
+    if (!ref)
+        return NULL;
+    char *out = fast_resolve(b, ref);
+    return out ? out : url_base_resolve_slow(b, ref);
 }
 
 char *url_resolve(const char *base, const char *ref)

@@ -553,6 +553,23 @@ static void log_progress(struct worker *w)
           ru.ru_maxrss);
 }
 
+/* Returns to the queue every job that has not started fetching and is not waiting for
+ * Redis. Returns how many. */
+static size_t return_waiting_jobs(struct worker *w)
+{
+    size_t returned = 0;
+    struct job *j, *next;
+    for (j = w->jobs; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
+            broker_reject(w->in, j->tag, 1);
+            job_free(j);
+            returned++;
+        }
+    }
+    return returned;
+}
+
 static void begin_drain(struct worker *w, const char *why)
 {
     w->draining = 1;
@@ -564,16 +581,7 @@ static void begin_drain(struct worker *w, const char *why)
     }
     broker_cancel(w->in);
     /* Jobs not fetching yet go back to the queue now; the rest finish within the grace. */
-    size_t returned = 0;
-    struct job *j, *next;
-    for (j = w->jobs; j; j = next) {
-        next = j->next;
-        if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
-            broker_reject(w->in, j->tag, 1);
-            job_free(j);
-            returned++;
-        }
-    }
+    size_t returned = return_waiting_jobs(w);
     LOG_I("draining", "reason=%s returned=%zu in_hand=%zu grace_s=%.1f", why, returned,
           w->njobs, w->cfg->grace_s);
 }
@@ -603,15 +611,7 @@ static void on_tick(struct loop *l, void *arg)
         LOG_I("consuming", "queue=%s prefetch=%u", w->q_urls, w->cfg->concurrency);
     }
     if (w->draining) {
-        /* Requeue what a slow rate answer left behind. */
-        struct job *j, *next;
-        for (j = w->jobs; j; j = next) {
-            next = j->next;
-            if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
-                broker_reject(w->in, j->tag, 1);
-                job_free(j);
-            }
-        }
+        return_waiting_jobs(w); /* what a slow rate answer left behind */
         if (now >= w->drain_deadline_ms) {
             LOG_W("grace expired", "in_hand=%zu (they return to the queue)", w->njobs);
             loop_stop(l);

@@ -14,11 +14,7 @@ urls=$SITE_DIR/urls.txt
 "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 20/s --progress 1 \
     --grace 20 2>"$dir/worker1.log" &
 w1=$!
-deadline=$((SECONDS + 60))
-until grep -q 'records=[1-9][0-9][0-9]' "$dir/worker1.log"; do
-    ((SECONDS < deadline)) || e2e_fail "the crawl did not start"
-    sleep 0.2
-done
+e2e_wait_published 100 "$dir" worker1.log
 kill -TERM "$w1"
 e2e_wait_pids 30 "$w1"
 grep -q "draining" "$dir/worker1.log" || e2e_fail "no drain logged"
@@ -28,9 +24,4 @@ grep "draining\|drained" "$dir/worker1.log"
 "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 1000/s \
     --idle-exit 2 2>"$dir/worker2.log" &
 e2e_wait_pids 120 $!
-e2e_dump "$prefix" records "$dir/records.jsonl"
-e2e_dump "$prefix" dead "$dir/dead.jsonl"
-/usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$urls" "$dir/records.jsonl" \
-    "$dir/dead.jsonl"
-[[ ! -s $dir/dead.jsonl ]] || e2e_fail "dead letters: $(head -3 "$dir/dead.jsonl")"
-e2e_assert_queues_empty "$prefix"
+e2e_check_outcomes "$prefix" "$urls" "$dir" --no-dead

@@ -8,12 +8,8 @@ source "$TRAWL_ROOT/tests/lib/e2e.sh"
 
 prefix=e2e-poison-$$
 dir=$(e2e_dir "$prefix")
-fifo=$dir/listening
-mkfifo "$fifo"
-/usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --port 0 --log "$dir/fault.log" \
-    >"$fifo" 2>"$dir/fault.err" &
-read -r -t 15 line <"$fifo" || e2e_fail "the fault server did not start"
-url=http://${line#listening on }/hang?$prefix
+e2e_start_fault_server "$dir"
+url=$FAULT_BASE/hang?$prefix
 echo "$url" | "$BUILD/producer/trawl-producer" --prefix "$prefix" 2>"$dir/producer.log"
 
 hangs() { grep -c "/hang?$prefix" "$dir/fault.log" || true; }

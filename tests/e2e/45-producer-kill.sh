@@ -47,8 +47,4 @@ for i in 1 2 3; do
 done
 e2e_wait_pids 240 "${pids[@]}"
 e2e_report_rss "$dir"/worker*.log
-e2e_dump "$prefix" records "$dir/records.jsonl"
-e2e_dump "$prefix" dead "$dir/dead.jsonl"
-/usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$dir/urls.txt" \
-    "$dir/records.jsonl" "$dir/dead.jsonl"
-e2e_assert_queues_empty "$prefix"
+e2e_check_outcomes "$prefix" "$dir/urls.txt" "$dir" --no-dead

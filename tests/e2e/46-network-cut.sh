@@ -37,11 +37,8 @@ mkfifo "$fifo"
     "127.0.0.1:$amqp_port" "${net}1:$redis_port" "127.0.0.1:$redis_port" >"$fifo" &
 read -r -t 15 _ <"$fifo" || e2e_fail "the forwarder did not start"
 # The pages come from our fault server's /ok, on the link's address.
-mkfifo "$dir/listening"
-/usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --host "${net}1" --port 0 \
-    --log "$dir/fault.log" >"$dir/listening" 2>"$dir/fault.err" &
-read -r -t 15 line <"$dir/listening" || e2e_fail "the fault server did not start"
-base=http://${line#listening on }
+e2e_start_fault_server "$dir" "${net}1"
+base=$FAULT_BASE
 for i in $(seq 1 5000); do echo "$base/ok?n=$i"; done >"$dir/urls.txt"
 "$BUILD/producer/trawl-producer" --prefix "$prefix" "$dir/urls.txt" 2>"$dir/producer.log"
 
@@ -73,8 +70,4 @@ echo "a connected worker: $home_before records before the cut, $home_during when
 e2e_wait_pids 180 "$cut_pid" "$home_pid" "$home2_pid"
 e2e_report_rss "$dir"/worker*.log
 grep -h "broker connection lost\|broker reconnected\|redis" "$dir/worker-cut.log" | head -5 || true
-e2e_dump "$prefix" records "$dir/records.jsonl"
-e2e_dump "$prefix" dead "$dir/dead.jsonl"
-/usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$dir/urls.txt" \
-    "$dir/records.jsonl" "$dir/dead.jsonl"
-e2e_assert_queues_empty "$prefix"
+e2e_check_outcomes "$prefix" "$dir/urls.txt" "$dir" --no-dead

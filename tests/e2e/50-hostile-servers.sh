@@ -8,12 +8,8 @@ source "$TRAWL_ROOT/tests/lib/e2e.sh"
 
 prefix=e2e-hostile-$$
 dir=$(e2e_dir "$prefix")
-fifo=$dir/listening
-mkfifo "$fifo"
-/usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --port 0 --log "$dir/fault.log" \
-    >"$fifo" 2>"$dir/fault.err" &
-read -r -t 15 line <"$fifo" || e2e_fail "the fault server did not start: $(cat "$dir/fault.err")"
-base=http://${line#listening on }
+e2e_start_fault_server "$dir"
+base=$FAULT_BASE
 
 # path -> expected outcome: "record STATUS" or a dead-letter code (with attempts for retried ones).
 cat >"$dir/cases.txt" <<CASES

@@ -1,6 +1,8 @@
 /* fuzz_url.c -- url_canonicalize and url_base_resolve on arbitrary bytes. Invariants: every
  * result is http(s), has no fragment, no raw space or control byte, is its own canonical
- * form (idempotence), and resolves to itself against any base.
+ * form (idempotence), and resolves to itself against any base; url_base_resolve's fast path
+ * gives exactly the bytes of the slow path (url_base_resolve_slow), against the input's base,
+ * no base, and fixed http and https bases.
  *
  * Input: "REF", or "BASE\0REF" to fuzz the base too. */
 #include <stdint.h>
@@ -40,6 +42,23 @@ static void check_result(const char *r)
     free(host);
 }
 
+/* Resolves ref against b with and without the fast path; any difference aborts. Returns
+ * the result. */
+static char *resolve_both(const struct url_base *b, const char *ref)
+{
+    char *fast = url_base_resolve(b, ref);
+    char *slow = url_base_resolve_slow(b, ref);
+    if (!fast != !slow || (fast && strcmp(fast, slow) != 0)) {
+        fprintf(stderr, "fuzz_url: fast path != slow path for \"%s\" against \"%s\":\n"
+                        "  fast \"%s\"\n  slow \"%s\"\n",
+                ref, b ? url_base_str(b) : "(no base)", fast ? fast : "(null)",
+                slow ? slow : "(null)");
+        abort();
+    }
+    free(slow);
+    return fast;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4 * URL_MAX_BYTES)
@@ -61,9 +80,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(err[0] != '\0', "error message", ref);
 
     struct url_base *b = url_base_new(base, err, sizeof(err));
-    char *r = url_base_resolve(b, ref);
+    char *r = resolve_both(b, ref);
     if (r)
         check_result(r);
+    static const char *const fixed[] = {"https://www.example.com:8443/dir/sub/page.html?x=1",
+                                        "http://a.com"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        struct url_base *fb = url_base_new(fixed[i], err, sizeof(err));
+        REQUIRE(fb != NULL, "fixed base", fixed[i]);
+        free(resolve_both(fb, ref));
+        url_base_free(fb);
+    }
+    free(resolve_both(NULL, ref));
     /* An absolute URL resolves to its canonical form, whatever the base. */
     const char *t = ref;
     while (*t && (unsigned char)*t <= 0x20)

@@ -121,3 +121,57 @@ e2e_report_rss()
         ((${kb:-0} < 200 * 1024)) || e2e_fail "$f: peak RSS ${kb} KiB"
     done
 }
+
+# e2e_published DIR [GLOB] -- the records the workers published so far, summed over their
+# logs DIR/GLOB (default worker*.log; expanded at each call, so logs that appear later count).
+e2e_published()
+{
+    local f n sum=0
+    for f in "$1"/${2:-worker*.log}; do
+        [[ -f $f ]] || continue
+        n=$(grep -o 'records=[0-9]*' "$f" | tail -1 | cut -d= -f2) || n=0
+        sum=$((sum + ${n:-0}))
+    done
+    echo "$sum"
+}
+
+# e2e_wait_published N DIR [GLOB] -- waits (60 s at most) until the workers whose logs are
+# DIR/GLOB published N records.
+e2e_wait_published()
+{
+    local want=$1 deadline=$((SECONDS + 60))
+    shift
+    until (($(e2e_published "$@") >= want)); do
+        ((SECONDS < deadline)) || e2e_fail "fewer than $want records after 60 s"
+        sleep 0.2
+    done
+}
+
+# e2e_check_outcomes PREFIX URLS DIR [--no-dead] -- drains the records and dead letters into
+# DIR, checks the invariant (every URL of the file covered, repeats reported) and that every
+# queue of the prefix ends empty; --no-dead also fails on any dead letter.
+e2e_check_outcomes()
+{
+    e2e_dump "$1" records "$3/records.jsonl"
+    e2e_dump "$1" dead "$3/dead.jsonl"
+    /usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" "$2" "$3/records.jsonl" \
+        "$3/dead.jsonl"
+    if [[ ${4:-} == --no-dead && -s $3/dead.jsonl ]]; then
+        e2e_fail "dead letters: $(head -3 "$3/dead.jsonl")"
+    fi
+    e2e_assert_queues_empty "$1"
+}
+
+# e2e_start_fault_server DIR [HOST] -- starts tests/fault/server.py on a free port (stopped at
+# exit with the script's other children); sets FAULT_BASE=http://HOST:PORT and logs requests
+# to DIR/fault.log.
+e2e_start_fault_server()
+{
+    local line
+    mkfifo "$1/fault.listening"
+    /usr/bin/python3 "$TRAWL_ROOT/tests/fault/server.py" --host "${2:-127.0.0.1}" --port 0 \
+        --log "$1/fault.log" >"$1/fault.listening" 2>"$1/fault.err" &
+    read -r -t 15 line <"$1/fault.listening" ||
+        e2e_fail "the fault server did not start: $(cat "$1/fault.err")"
+    FAULT_BASE=http://${line#listening on }
+}
