@@ -21,7 +21,9 @@ static const char USAGE[] =
     "Runs until SIGTERM/SIGINT, then drains (see --grace); a second signal exits at once.\n"
     "\n"
     "Work:\n"
-    "  --concurrency N       URLs in hand at once, per process (default 64)\n"
+    "  --concurrency N       transfers in flight at once, per process (default 64)\n"
+    "  --prefetch N          URLs in hand at once, per process: waiting for their host's\n"
+    "                        slot, fetching, or being confirmed (default 4 x concurrency)\n"
     "  --rate RATE           default rate per host, COUNT/UNIT with UNIT s, m or h, from\n"
     "                        1/h to 1000000/s (default 2/s); summed over all workers\n"
     "  --rate-host HOST=RATE a host's own rate (repeatable), e.g. --rate-host example.com=10/s\n"
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
         {"prefix", required_argument, 0, 0},      {"queue-type", required_argument, 0, 0},
         {"log-level", required_argument, 0, 0},   {"log-format", required_argument, 0, 0},
         {"concurrency", required_argument, 0, 0}, {"rate", required_argument, 0, 0},
+        {"prefetch", required_argument, 0, 0},
         {"rate-host", required_argument, 0, 0},   {"burst", required_argument, 0, 0},
         {"rules", required_argument, 0, 0},       {"max-links", required_argument, 0, 0},
         {"idle-exit", required_argument, 0, 0},   {"grace", required_argument, 0, 0},
@@ -140,6 +143,10 @@ int main(int argc, char **argv)
             if (parse_count("--concurrency", v, 1, 10000, &n) < 0)
                 goto out;
             cfg.concurrency = (unsigned)n;
+        } else if (strcmp(name, "prefetch") == 0) {
+            if (parse_count("--prefetch", v, 1, 65535, &n) < 0)
+                goto out;
+            cfg.prefetch = (unsigned)n;
         } else if (strcmp(name, "rate") == 0) {
             if (rate_parse(v, &cfg.rate, err, sizeof(err)) < 0) {
                 fprintf(stderr, "trawl-worker: --rate %s\n", err);
@@ -219,6 +226,13 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "trawl-worker: unexpected argument '%s' (the worker takes no files; "
                 "enqueue URLs with trawl-producer)\n", argv[optind]);
+        goto out;
+    }
+    if (cfg.prefetch == 0)
+        cfg.prefetch = cfg.concurrency * 4 > 65535 ? 65535 : cfg.concurrency * 4;
+    if (cfg.prefetch < cfg.concurrency) {
+        fprintf(stderr, "trawl-worker: --prefetch %u is below --concurrency %u: transfers "
+                "would sit idle\n", cfg.prefetch, cfg.concurrency);
         goto out;
     }
     char err[1024];

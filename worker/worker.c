@@ -39,11 +39,12 @@
 static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
 #define NBUCKETS (sizeof(LATENCY_BUCKETS_MS) / sizeof(*LATENCY_BUCKETS_MS))
 
-enum job_state { JOB_RATE_WAIT, JOB_FETCHING, JOB_PUBLISHING };
+enum job_state { JOB_RATE_WAIT, JOB_READY, JOB_FETCHING, JOB_PUBLISHING };
 
 struct job {
     struct worker *w;
     struct job *prev, *next;    /* all jobs in hand */
+    struct job *ready_next;     /* JOB_READY: the queue of slots waiting for a transfer */
     uint64_t tag;               /* input delivery tag */
     enum job_state state;
     struct message msg;
@@ -66,6 +67,7 @@ struct worker {
     struct fetcher *fetcher;
     struct job *jobs;
     size_t njobs;
+    struct job *ready_head, *ready_tail; /* slots due, waiting for a free transfer (FIFO) */
     char q_urls[128], q_records[128], q_dead[128];
     char q_delay[RETRY_LEVELS][128];
     struct loop_timer tick;
@@ -99,6 +101,17 @@ static void job_free(struct job *j)
 {
     struct worker *w = j->w;
     loop_timer_stop(w->loop, &j->timer);
+    if (j->state == JOB_READY) {
+        struct job **pp = &w->ready_head, *prev = NULL;
+        while (*pp && *pp != j) {
+            prev = *pp;
+            pp = &(*pp)->ready_next;
+        }
+        if (*pp)
+            *pp = j->ready_next;
+        if (w->ready_tail == j)
+            w->ready_tail = prev;
+    }
     if (j->prev)
         j->prev->next = j->next;
     else
@@ -217,10 +230,27 @@ static void fail_attempt(struct job *j, const char *code, const char *detail, in
 
 /* -- fetch -- */
 
+static void start_fetch(struct loop *l, void *arg);
+
+/* A transfer ended: hand its place to the next jobs in line. Safe here: the fetcher calls us
+ * from its reap loop, outside any libcurl call. */
+static void start_ready(struct worker *w)
+{
+    while (w->ready_head && fetcher_in_flight(w->fetcher) < w->cfg->concurrency) {
+        struct job *j = w->ready_head;
+        w->ready_head = j->ready_next;
+        if (!w->ready_head)
+            w->ready_tail = NULL;
+        j->state = JOB_RATE_WAIT;
+        start_fetch(w->loop, j);
+    }
+}
+
 static void on_fetch_done(const struct fetch_result *r, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
+    start_ready(w);
     if (j->orphan) {
         job_free(j);
         return;
@@ -282,6 +312,17 @@ static void start_fetch(struct loop *l, void *arg)
         w->n.late_slots++;
         j->timer.fn = ask_slot;
         ask_slot(l, j);
+        return;
+    }
+    if (fetcher_in_flight(w->fetcher) >= w->cfg->concurrency) {
+        /* Every transfer is busy: wait in line; on_fetch_done starts the next. */
+        j->state = JOB_READY;
+        j->ready_next = NULL;
+        if (w->ready_tail)
+            w->ready_tail->ready_next = j;
+        else
+            w->ready_head = j;
+        w->ready_tail = j;
         return;
     }
     j->state = JOB_FETCHING;
@@ -561,7 +602,7 @@ static size_t return_waiting_jobs(struct worker *w)
     struct job *j, *next;
     for (j = w->jobs; j; j = next) {
         next = j->next;
-        if (j->state == JOB_RATE_WAIT && !j->asked && !j->orphan) {
+        if (((j->state == JOB_RATE_WAIT && !j->asked) || j->state == JOB_READY) && !j->orphan) {
             broker_reject(w->in, j->tag, 1);
             job_free(j);
             returned++;
@@ -602,13 +643,14 @@ static void on_tick(struct loop *l, void *arg)
             return;
         }
         char err[512];
-        if (broker_consume(w->in, w->q_urls, w->cfg->concurrency, err, sizeof(err)) < 0) {
+        if (broker_consume(w->in, w->q_urls, w->cfg->prefetch, err, sizeof(err)) < 0) {
             lose_broker(w, "consume", err);
             return;
         }
         w->consuming = 1;
         w->last_activity_ms = now;
-        LOG_I("consuming", "queue=%s prefetch=%u", w->q_urls, w->cfg->concurrency);
+        LOG_I("consuming", "queue=%s prefetch=%u concurrency=%u", w->q_urls, w->cfg->prefetch,
+              w->cfg->concurrency);
     }
     if (w->draining) {
         return_waiting_jobs(w); /* what a slow rate answer left behind */

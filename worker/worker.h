@@ -19,7 +19,8 @@ struct host_rate {
 
 struct worker_config {
     struct common_config common;
-    unsigned concurrency;       /* messages in hand at once (= AMQP prefetch) */
+    unsigned concurrency;       /* transfers in flight at once */
+    unsigned prefetch;          /* messages in hand at once (AMQP prefetch), >= concurrency */
     struct rate rate;           /* default per-host rate */
     unsigned burst;             /* requests a host may receive at once */
     struct host_rate *host_rates;
