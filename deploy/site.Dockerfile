@@ -5,10 +5,9 @@
 #
 # The generator (deploy/local/sample-site) runs in the first stage; the second is nginx with the
 # pages. Host names: the generator's hosts are 127.0.0.2, 127.0.0.3, ... on a developer's machine;
-# in compose they are the names site1 .. siteN, all network aliases of this one nginx service
-# (compose.yaml), and nginx picks the directory by the Host header (root .../www/$host). When the
-# generator has `--host-names` the pages are written with those names; otherwise the URLs and
-# directories it wrote are rewritten here (every 127.0.0.K[:80] -> site<K-1>).
+# in compose they are the names site1 .. siteN (`--host-names`), all network aliases of this one
+# nginx service (compose.yaml), and nginx picks the directory by the Host header
+# (root .../www/$host). If you change SITE_HOSTS, change the aliases in compose.yaml to match.
 #
 # At start the container copies urls.txt (and expected.jsonl) into /shared, a volume the
 # producer mounts, so the producer enqueues exactly the URLs this site serves.
@@ -17,40 +16,26 @@ FROM debian:bookworm-slim AS gen
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 ARG SITE_PAGES=500
 ARG SITE_HOSTS=10
 ARG SITE_STYLE=small
 
-COPY deploy/local/ /opt/trawl-local/
+COPY deploy/local/sample-site /opt/trawl/sample-site
 
-RUN set -e; \
-    gen=/opt/trawl-local/sample-site; \
-    test -f "$gen" || { echo "deploy/local/sample-site is missing" >&2; exit 1; }; \
-    names=$(seq -s, -f 'site%g' 1 "$SITE_HOSTS"); \
-    if python3 "$gen" --help 2>&1 | grep -q -- '--host-names'; then \
-        python3 "$gen" /srv/site --pages "$SITE_PAGES" --hosts "$SITE_HOSTS" --port 80 \
-            --style "$SITE_STYLE" --host-names "$names"; \
-    else \
-        python3 "$gen" /srv/site --pages "$SITE_PAGES" --hosts "$SITE_HOSTS" --port 80 \
-            --style "$SITE_STYLE"; \
-        for k in $(seq 2 $((SITE_HOSTS + 1))); do \
-            n="site$((k - 1))"; \
-            grep -rlZ "127\.0\.0\.$k" /srv/site \
-              | xargs -0 -r sed -i -E "s#(^|[^0-9.])127\.0\.0\.$k(:80)?([^0-9.]|\$)#\1$n\3#g"; \
-            mv "/srv/site/www/127.0.0.$k" "/srv/site/www/$n"; \
-        done; \
-    fi; \
-    test -s /srv/site/urls.txt; \
-    ls /srv/site/www; head -n 3 /srv/site/urls.txt
+# Host names site1 .. siteN: the network aliases of this service in compose.yaml.
+RUN python3 /opt/trawl/sample-site /srv/site --pages "$SITE_PAGES" --port 80 \
+        --style "$SITE_STYLE" --host-names "$(seq -s, -f 'site%g' 1 "$SITE_HOSTS")" \
+ && test -s /srv/site/urls.txt \
+ && ls /srv/site/www && head -n 3 /srv/site/urls.txt
 
 
 FROM debian:bookworm-slim
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx-light \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && rm -f /etc/nginx/sites-enabled/default
 
 RUN printf '%s\n' \

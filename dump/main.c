@@ -3,6 +3,7 @@
  * so a dump killed halfway loses nothing: the rest stays on the queue. */
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@ static const char USAGE[] =
     "  --queue NAME         records, dead, urls (or any suffix after 'PREFIX.')\n"
     "  --output FILE        append to FILE (default: standard output)\n"
     "  --idle-exit SECONDS  exit 0 once the queue stayed empty for this long\n"
-    "  --count N            exit 0 after N messages\n\n";
+    "  --count N            exit 0 after N messages\n"
+    "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n\n";
 
 struct dump {
     FILE *out;
@@ -33,6 +35,15 @@ struct dump {
     uint64_t last_tag;          /* written, not yet acked */
     int failed;
 };
+
+/* Set by SIGTERM/SIGINT: finish the lines in hand, ack them and exit 0. */
+static volatile sig_atomic_t stopping;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
 
 static uint64_t now_ms(void)
 {
@@ -159,9 +170,12 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
+    struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART: poll returns */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     struct broker_events ev = {.on_delivery = on_delivery, .arg = &dm};
     uint64_t last_activity = now_ms();
-    for (;;) {
+    while (!stopping) {
         unsigned long long before = dm.written;
         if (broker_wait(dm.b, &ev, 200) < 0) {
             LOG_E("broker connection lost", "err=\"%s\"", broker_error(dm.b));
