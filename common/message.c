@@ -144,7 +144,10 @@ int message_parse(const char *body, size_t len, const char *content_type, struct
         snprintf(err, errlen, "body contains a NUL byte");
         return -1;
     }
-    size_t skip = strspn(body, " \t\r\n");
+    /* body is not NUL-terminated (it is a delivery's bytes): bounded scans only. */
+    size_t skip = 0;
+    while (skip < len && strchr(" \t\r\n", body[skip]) && body[skip])
+        skip++;
     int is_json = (content_type && strncmp(content_type, "application/json", 16) == 0) ||
                   (skip < len && body[skip] == '{');
     int rc;

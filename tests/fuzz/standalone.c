@@ -24,8 +24,17 @@ static int run_file(const char *path)
     fclose(f);
     if (!buf)
         return -1;
-    LLVMFuzzerTestOneInput(buf, len);
+    /* An exact-size copy, so that ASan catches a read one byte past the input (inputs are
+     * not NUL-terminated, as network bytes are not). */
+    uint8_t *exact = malloc(len ? len : 1);
+    if (!exact) {
+        free(buf);
+        return -1;
+    }
+    memcpy(exact, buf, len);
     free(buf);
+    LLVMFuzzerTestOneInput(exact, len);
+    free(exact);
     return 0;
 }
 
