@@ -1,6 +1,7 @@
 /* message.c -- parsing and checking of input messages. */
 #include "message.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "url.h"
@@ -154,7 +155,12 @@ int message_parse(const char *body, size_t len, const char *content_type, struct
     if (is_json) {
         rc = parse_json(body, len, out, err, errlen);
     } else {
-        char *text = strndup(body, len);
+        /* A copy with a NUL (the body has none, and may not be read past its end). */
+        char *text = malloc(len + 1);
+        if (text) {
+            memcpy(text, body, len);
+            text[len] = '\0';
+        }
         if (!text) {
             snprintf(err, errlen, "out of memory");
             return -1;

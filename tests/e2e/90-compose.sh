@@ -250,6 +250,8 @@ phase "debootstrap"
 # Like the official images: apt keeps no .deb files or caches after an install
 # (docker-clean) and fetches no translations; no apt lists in the image.
 rootfs=$D/rootfs
+# What follows deletes files under $rootfs: make sure it is the fresh tree, never the host's.
+[[ -n $D && $D != / && $rootfs == "$D/rootfs" && $rootfs != / ]] || fail "bad rootfs '$rootfs'"
 [[ -d $rootfs/etc/apt/apt.conf.d && -d $rootfs/usr/share ]] || fail "debootstrap left no root file system in $rootfs"
 cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'EOF'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
