@@ -175,3 +175,34 @@ e2e_start_fault_server()
         e2e_fail "the fault server did not start: $(cat "$1/fault.err")"
     FAULT_BASE=http://${line#listening on }
 }
+
+# e2e_restart_run NAME RESTART_COMMAND -- the shape of the restart runs: 5,000 URLs of the
+# sample site, three workers at 20/s per host (about 20 s of work); a quarter of the way
+# through, RESTART_COMMAND runs; then the workers finish. Sets PREFIX, DIR and URLS for the
+# caller's own checks.
+e2e_restart_run()
+{
+    PREFIX=e2e-$1-$$
+    DIR=$(e2e_dir "$PREFIX")
+    URLS=$DIR/urls.txt
+    e2e_urls_5000 "$URLS"
+    "$BUILD/producer/trawl-producer" --prefix "$PREFIX" "$URLS" 2>"$DIR/producer.log"
+    local i pids=()
+    for i in 1 2 3; do
+        "$BUILD/worker/trawl-worker" --prefix "$PREFIX" --allow-private --rate 20/s \
+            --idle-exit 3 --progress 1 2>"$DIR/worker$i.log" &
+        pids+=($!)
+    done
+    e2e_wait_published $(($(grep -c . "$URLS") / 4)) "$DIR"
+    $2
+    e2e_wait_pids 240 "${pids[@]}"
+    e2e_report_rss "$DIR"/worker*.log
+}
+
+# e2e_count_logged TEXT FILE... -- how many lines of the files contain TEXT.
+e2e_count_logged()
+{
+    local text=$1
+    shift
+    cat "$@" | grep -c -F "$text" || true
+}
