@@ -184,6 +184,12 @@ async def case_ok(r):
     return await r.reply(200, page("ok", "<p>fine</p><a href=\"/ok?from=ok\">again</a>"))
 
 
+async def case_delay(r):
+    # /delay?ms=N: the ok page after N ms (default 2000): a slow but honest server.
+    await asyncio.sleep(max(0, r.int("ms", 2000)) / 1000)
+    return await case_ok(r)
+
+
 async def case_slow_loris(r):
     # 200 with headers at once, then one body byte every 2 s, until the client goes.
     await r.send(head(200, [("Content-Type", "text/html")]))
