@@ -22,6 +22,7 @@ struct broker {
     amqp_connection_state_t conn;
     char url_redacted[256];
     int consuming;
+    char consumer_tag[256];     /* the broker's name for our consumer; basic.cancel needs it */
     int query_channel_open;
     int confirm_mode;
     uint64_t next_seq;          /* confirm sequence number of the next publish */
@@ -251,12 +252,15 @@ int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char 
     amqp_basic_qos(b->conn, BROKER_CHANNEL, 0, prefetch > 65535 ? 65535 : (uint16_t)prefetch, 0);
     if (check_rpc(b, "basic.qos", err, errlen) < 0)
         return -1;
-    amqp_basic_consume(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(queue), amqp_empty_bytes, 0,
-                       0, 0, amqp_empty_table);
+    amqp_basic_consume_ok_t *ok = amqp_basic_consume(b->conn, BROKER_CHANNEL,
+                                                     amqp_cstring_bytes(queue), amqp_empty_bytes,
+                                                     0, 0, 0, amqp_empty_table);
     char what[300];
     snprintf(what, sizeof(what), "consume from '%s'", queue);
-    if (check_rpc(b, what, err, errlen) < 0)
+    if (!ok || check_rpc(b, what, err, errlen) < 0)
         return -1;
+    snprintf(b->consumer_tag, sizeof(b->consumer_tag), "%.*s", (int)ok->consumer_tag.len,
+             (const char *)ok->consumer_tag.bytes);
     b->consuming = 1;
     return 0;
 }
@@ -266,8 +270,10 @@ int broker_cancel(struct broker *b)
     if (!b->consuming)
         return 0;
     /* Sent without waiting for cancel-ok: the reply comes through broker_drain, where any
-     * deliveries already on the wire arrive first and are handled as usual. */
-    amqp_basic_cancel_t m = {.consumer_tag = amqp_empty_bytes};
+     * deliveries already on the wire arrive first and are handled as usual. The tag must be
+     * the one the broker gave us: it answers an unknown tag with cancel-ok and keeps
+     * delivering, and every URL we then return would come straight back to us. */
+    amqp_basic_cancel_t m = {.consumer_tag = amqp_cstring_bytes(b->consumer_tag)};
     int st = amqp_send_method(b->conn, BROKER_CHANNEL, AMQP_BASIC_CANCEL_METHOD, &m);
     b->consuming = 0;
     return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.cancel", amqp_error_string2(st));

@@ -85,6 +85,7 @@ struct worker {
     int redis_down_logged;
     struct {
         uint64_t records, dead, retries, bytes, fetch_errors, rate_waits, late_slots;
+        uint64_t sent_back;                 /* deliveries that arrived while draining */
         uint64_t by_class[6];               /* responses by status class: 1xx..5xx, other */
         uint64_t latency[NBUCKETS + 1];     /* fetch latency histogram (+Inf last) */
         uint64_t latency_sum_ms, fetches;
@@ -397,8 +398,10 @@ static void on_delivery(const struct broker_delivery *d, void *arg)
 {
     struct worker *w = arg;
     if (w->draining) {
-        /* Sent before the broker saw our cancel: straight back. */
+        /* Sent before the broker saw our cancel: straight back. At most a prefetch
+         * window of these can arrive; more means the cancel did not take. */
         broker_reject(w->in, d->tag, 1);
+        w->n.sent_back++;
         return;
     }
     struct job *j = calloc(1, sizeof(*j));
@@ -575,8 +578,9 @@ static void before_sleep(struct loop *l, void *arg)
         loop_timer_start(l, &w->reconnect_timer, 0);
     }
     if (w->draining && w->njobs == 0) {
-        LOG_I("drained", "records=%llu dead=%llu", (unsigned long long)w->n.records,
-              (unsigned long long)w->n.dead);
+        LOG_I("drained", "records=%llu dead=%llu sent_back=%llu",
+              (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
+              (unsigned long long)w->n.sent_back);
         loop_stop(l);
     }
 }
