@@ -1,0 +1,223 @@
+/* text.c -- page text made fit for a record: valid UTF-8, whitespace handled, bounded. */
+#include "text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when invalid (overlong,
+ * surrogate, above U+10FFFF, truncated). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (c == 0xE0 && s[1] < 0xA0)
+        return 0; /* overlong */
+    if (c == 0xED && s[1] >= 0xA0)
+        return 0; /* surrogate */
+    if (c == 0xF0 && s[1] < 0x90)
+        return 0; /* overlong */
+    if (c == 0xF4 && s[1] >= 0x90)
+        return 0; /* above U+10FFFF */
+    return len;
+}
+
+/* True when all of s is valid UTF-8 with no ESC byte (ESC marks ISO-2022 encodings, whose
+ * bytes are also valid ASCII). Runs of ASCII go 8 bytes at a time: most pages are mostly
+ * ASCII, and this scan reads every byte of the body. */
+bool text_plain_utf8(const unsigned char *s, size_t n)
+{
+    const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    size_t i = 0;
+    while (i < n) {
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            uint64_t esc = x ^ (0x1BULL * ones); /* a zero byte where x has ESC */
+            if ((x & high) || ((esc - ones) & ~esc & high))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        if (s[i] < 0x80) {
+            if (s[i] == 0x1B)
+                return false;
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+void text_init(struct text *t, size_t max_chars, bool collapse)
+{
+    memset(t, 0, sizeof(*t));
+    t->max_chars = max_chars;
+    t->collapse = collapse;
+}
+
+static bool text_reserve(struct text *t, size_t more)
+{
+    if (t->len + more + 1 <= t->cap)
+        return true;
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    while (cap < t->len + more + 1)
+        cap *= 2;
+    char *p = realloc(t->p, cap);
+    if (!p) {
+        t->oom = t->full = true;
+        return false;
+    }
+    t->p = p;
+    t->cap = cap;
+    return true;
+}
+
+bool text_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c < 0x20;
+}
+
+void text_add(struct text *t, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n && !t->full) {
+        if (text_is_space(u[i])) {
+            if (t->chars > 0)
+                t->pending_space = true;
+            if (!t->collapse && t->chars > 0 && u[i] >= 0x09 && u[i] <= 0x0D) {
+                /* Trim-only mode keeps inner whitespace as written. */
+                if (t->chars >= t->max_chars) {
+                    t->full = true;
+                    break;
+                }
+                if (!text_reserve(t, 1))
+                    break;
+                t->p[t->len++] = (char)u[i];
+                t->chars++;
+            } else if (!t->collapse && t->chars > 0 && u[i] == ' ') {
+                if (t->chars >= t->max_chars) {
+                    t->full = true;
+                    break;
+                }
+                if (!text_reserve(t, 1))
+                    break;
+                t->p[t->len++] = ' ';
+                t->chars++;
+            }
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(u + i, n - i);
+        const char *bytes = s + i;
+        size_t blen = k;
+        if (!k) {
+            bytes = "\xEF\xBF\xBD"; /* U+FFFD for one invalid byte */
+            blen = 3;
+            k = 1;
+        }
+        bool space = t->collapse && t->pending_space;
+        if (t->chars + (space ? 2 : 1) > t->max_chars) {
+            t->full = true;
+            break;
+        }
+        if (!text_reserve(t, blen + 1))
+            break;
+        if (space) {
+            t->p[t->len++] = ' ';
+            t->chars++;
+        }
+        memcpy(t->p + t->len, bytes, blen);
+        t->len += blen;
+        t->chars++;
+        t->kept_len = t->len;
+        t->pending_space = false;
+        i += k;
+    }
+}
+
+/* Returns the finished string (malloc'd, NUL-terminated, trailing whitespace dropped), or
+ * NULL when empty or out of memory. */
+char *text_take(struct text *t, size_t *len)
+{
+    if (t->oom || t->kept_len == 0) {
+        free(t->p);
+        memset(t, 0, sizeof(*t));
+        return NULL;
+    }
+    t->p[t->kept_len] = '\0';
+    *len = t->kept_len;
+    char *p = t->p;
+    memset(t, 0, sizeof(*t));
+    return p;
+}
+
+/* Appends the text of a node: its content for text-like nodes, the value for an attribute,
+ * the text of every descendant for an element or document (walked without recursion,
+ * stopping once the text is full). */
+void text_add_node(struct text *t, xmlNodePtr n)
+{
+    if (n->type == XML_NAMESPACE_DECL) {
+        xmlNsPtr ns = (xmlNsPtr)n;
+        if (ns->href)
+            text_add(t, (const char *)ns->href, strlen((const char *)ns->href));
+        return;
+    }
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE ||
+        n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE) {
+        if (n->content)
+            text_add(t, (const char *)n->content, strlen((const char *)n->content));
+        return;
+    }
+    if (n->type != XML_ELEMENT_NODE && n->type != XML_ATTRIBUTE_NODE &&
+        n->type != XML_DOCUMENT_NODE && n->type != XML_HTML_DOCUMENT_NODE)
+        return;
+    xmlNodePtr top = n, cur = n->children;
+    while (cur && !t->full) {
+        if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) && cur->content)
+            text_add(t, (const char *)cur->content, strlen((const char *)cur->content));
+        if (cur->children && cur->type == XML_ELEMENT_NODE) {
+            cur = cur->children;
+            continue;
+        }
+        while (cur && cur != top && !cur->next)
+            cur = cur->parent;
+        if (!cur || cur == top)
+            break;
+        cur = cur->next;
+    }
+}
+
+/* Sets key on obj to a JSON string built from the text, or null. */
+void text_set_json(json_t *obj, const char *key, struct text *t)
+{
+    size_t len = 0;
+    char *s = text_take(t, &len);
+    json_t *v = s ? json_stringn_nocheck(s, len) : NULL; /* text_add made it valid UTF-8 */
+    json_object_set_new(obj, key, v ? v : json_null());
+    free(s);
+}
+
+json_t *text_json(struct text *t)
+{
+    size_t len = 0;
+    char *s = text_take(t, &len);
+    json_t *v = s ? json_stringn_nocheck(s, len) : json_string("");
+    free(s);
+    return v;
+}
