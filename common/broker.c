@@ -21,7 +21,8 @@
 struct broker {
     amqp_connection_state_t conn;
     char url_redacted[256];
-    int consuming;
+    int consuming;              /* deliveries may arrive: from basic.consume to cancel-ok */
+    int cancelled;              /* basic.cancel sent */
     char consumer_tag[256];     /* the broker's name for our consumer; basic.cancel needs it */
     int query_channel_open;
     int confirm_mode;
@@ -262,12 +263,13 @@ int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char 
     snprintf(b->consumer_tag, sizeof(b->consumer_tag), "%.*s", (int)ok->consumer_tag.len,
              (const char *)ok->consumer_tag.bytes);
     b->consuming = 1;
+    b->cancelled = 0;
     return 0;
 }
 
 int broker_cancel(struct broker *b)
 {
-    if (!b->consuming)
+    if (!b->consuming || b->cancelled)
         return 0;
     /* Sent without waiting for cancel-ok: the reply comes through broker_drain, where any
      * deliveries already on the wire arrive first and are handled as usual. The tag must be
@@ -275,7 +277,7 @@ int broker_cancel(struct broker *b)
      * delivering, and every URL we then return would come straight back to us. */
     amqp_basic_cancel_t m = {.consumer_tag = amqp_cstring_bytes(b->consumer_tag)};
     int st = amqp_send_method(b->conn, BROKER_CHANNEL, AMQP_BASIC_CANCEL_METHOD, &m);
-    b->consuming = 0;
+    b->cancelled = 1; /* still consuming until cancel-ok: what was on the wire comes first */
     return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.cancel", amqp_error_string2(st));
 }
 
@@ -415,6 +417,8 @@ static int handle_method(struct broker *b, const amqp_frame_t *f, const struct b
             ev->on_blocked(0, "", ev->arg);
         return 0;
     case AMQP_BASIC_CANCEL_OK_METHOD:
+        b->consuming = 0;
+        return 0;
     case AMQP_BASIC_QOS_OK_METHOD:
         return 0;
     case AMQP_BASIC_CANCEL_METHOD:
