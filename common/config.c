@@ -1,6 +1,7 @@
 /* config.c -- shared settings: environment, then flags. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,64 @@ int config_check(const struct common_config *c, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+int config_parse_cli(int argc, char **argv, const struct config_cli *cli,
+                     struct common_config *c)
+{
+    static const char *const shared[] = {"amqp",       "redis",     "prefix",
+                                         "queue-type", "log-level", "log-format"};
+    const size_t nshared = sizeof(shared) / sizeof(shared[0]);
+    size_t nown = 0;
+    while (cli->flags && cli->flags[nown].name)
+        nown++;
+    struct option *opts = calloc(nshared + nown + 3, sizeof(*opts));
+    if (!opts) {
+        fprintf(stderr, "%s: out of memory\n", cli->program);
+        return 1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nshared; i++)
+        opts[k++] = (struct option){shared[i], required_argument, NULL, 0};
+    for (size_t i = 0; i < nown; i++)
+        opts[k++] = (struct option){cli->flags[i].name,
+                                    cli->flags[i].has_value ? required_argument : no_argument,
+                                    NULL, 0};
+    opts[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[k++] = (struct option){"version", no_argument, NULL, 'V'};
+
+    char err[1024];
+    int status = -1;
+    while (status < 0) {
+        int idx = 0;
+        int ch = getopt_long(argc, argv, "hV", opts, &idx);
+        if (ch == -1)
+            break;
+        if (ch == 'h') {
+            printf("%s\n%s", cli->usage, CONFIG_HELP);
+            status = 0;
+        } else if (ch == 'V') {
+            printf("%s %s\n", cli->program, TRAWL_VERSION);
+            status = 0;
+        } else if (ch != 0) {
+            /* getopt_long has named the unknown flag or the missing value. */
+            fprintf(stderr, "Try '%s --help'.\n", cli->program);
+            status = 2;
+        } else {
+            snprintf(err, sizeof(err), "--%s: invalid", opts[idx].name);
+            int rc = (size_t)idx < nshared
+                         ? config_option(c, opts[idx].name, optarg, err, sizeof(err))
+                         : cli->on_flag(cli->arg, opts[idx].name, optarg, err, sizeof(err));
+            if (rc < 0) {
+                fprintf(stderr, "%s: %s\n", cli->program, err);
+                status = 2;
+            }
+        }
+    }
+    free(opts);
+    if (status < 0 && config_check(c, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", cli->program, err);
+        status = 2;
+    }
+    return status;
 }

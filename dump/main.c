@@ -1,7 +1,6 @@
 /* main.c -- trawl-dump: drain one of trawl's queues into JSON lines (a file or stdout).
  * Each message is acked only after its line reached the file (fflush + fdatasync for files),
  * so a dump killed halfway loses nothing: the rest stays on the queue. */
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +24,7 @@ static const char USAGE[] =
     "  --output FILE        append to FILE (default: standard output)\n"
     "  --idle-exit SECONDS  exit 0 once the queue stayed empty for this long\n"
     "  --count N            exit 0 after N messages\n"
-    "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n\n";
+    "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n";
 
 struct dump {
     FILE *out;
@@ -83,74 +82,55 @@ static int commit(struct dump *dm)
     return rc;
 }
 
+/* The flags of trawl-dump's own, as read. */
+struct dump_cli {
+    struct dump *dm;
+    const char *queue, *output;
+    double idle_exit_s;
+};
+
+static int on_flag(void *arg, const char *name, const char *value, char *err, size_t errlen)
+{
+    struct dump_cli *c = arg;
+    char *end;
+    if (strcmp(name, "queue") == 0) {
+        c->queue = value;
+    } else if (strcmp(name, "output") == 0) {
+        c->output = value;
+    } else if (strcmp(name, "idle-exit") == 0) {
+        c->idle_exit_s = strtod(value, &end);
+        if (!*value || *end || !(c->idle_exit_s > 0)) {
+            snprintf(err, errlen, "--idle-exit '%s': expected seconds > 0", value);
+            return -1;
+        }
+    } else if (strcmp(name, "count") == 0) {
+        c->dm->limit = strtoull(value, &end, 10);
+        if (!*value || *end || c->dm->limit == 0) {
+            snprintf(err, errlen, "--count '%s': expected a number > 0", value);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct common_config cfg;
     config_defaults(&cfg);
-    const char *queue = NULL, *output = NULL;
-    double idle_exit_s = 0;
     struct dump dm = {.sync_fd = -1};
-    static const struct option options[] = {
-        {"amqp", required_argument, 0, 0},      {"redis", required_argument, 0, 0},
-        {"prefix", required_argument, 0, 0},    {"queue-type", required_argument, 0, 0},
-        {"log-level", required_argument, 0, 0}, {"log-format", required_argument, 0, 0},
-        {"queue", required_argument, 0, 0},     {"output", required_argument, 0, 0},
-        {"idle-exit", required_argument, 0, 0}, {"count", required_argument, 0, 0},
-        {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0},
-    };
+    struct dump_cli cli_state = {.dm = &dm};
+    static const struct config_flag flags[] = {
+        {"queue", 1}, {"output", 1}, {"idle-exit", 1}, {"count", 1}, {NULL, 0}};
+    const struct config_cli cli = {"trawl-dump", USAGE, flags, on_flag, &cli_state};
+    int status = config_parse_cli(argc, argv, &cli, &cfg);
+    if (status >= 0)
+        return status;
+    const char *queue = cli_state.queue, *output = cli_state.output;
+    double idle_exit_s = cli_state.idle_exit_s;
     char err[1024];
-    int idx;
-    for (;;) {
-        int c = getopt_long(argc, argv, "hV", options, &idx);
-        if (c == -1)
-            break;
-        if (c == 'h') {
-            printf("%s%s", USAGE, CONFIG_HELP);
-            return 0;
-        }
-        if (c == 'V') {
-            printf("trawl-dump %s\n", TRAWL_VERSION);
-            return 0;
-        }
-        if (c != 0) {
-            fprintf(stderr, "Try 'trawl-dump --help'.\n");
-            return 2;
-        }
-        const char *name = options[idx].name;
-        int shared = config_option(&cfg, name, optarg, err, sizeof(err));
-        if (shared < 0) {
-            fprintf(stderr, "trawl-dump: %s\n", err);
-            return 2;
-        }
-        if (shared > 0)
-            continue;
-        char *end;
-        if (strcmp(name, "queue") == 0) {
-            queue = optarg;
-        } else if (strcmp(name, "output") == 0) {
-            output = optarg;
-        } else if (strcmp(name, "idle-exit") == 0) {
-            idle_exit_s = strtod(optarg, &end);
-            if (!*optarg || *end || !(idle_exit_s > 0)) {
-                fprintf(stderr, "trawl-dump: --idle-exit '%s': expected seconds > 0\n", optarg);
-                return 2;
-            }
-        } else if (strcmp(name, "count") == 0) {
-            dm.limit = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || dm.limit == 0) {
-                fprintf(stderr, "trawl-dump: --count '%s': expected a number > 0\n", optarg);
-                return 2;
-            }
-        }
-    }
     if (!queue || optind < argc) {
         fprintf(stderr, "trawl-dump: %s\nTry 'trawl-dump --help'.\n",
                 queue ? "unexpected argument" : "--queue is required");
-        return 2;
-    }
-    if (config_check(&cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "trawl-dump: %s\n", err);
         return 2;
     }
     log_init("trawl-dump", cfg.log_level, cfg.log_format);

@@ -1,7 +1,6 @@
 /* main.c -- trawl-producer: read URLs, canonicalise, skip duplicates, enqueue with publisher
  * confirms. Blocking on purpose: it has one thing to do at a time. */
 #include <errno.h>
-#include <getopt.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -46,7 +45,7 @@ static const char USAGE[] =
     "  --strict        exit 1 when any line was invalid\n"
     "  --batch N       URLs per confirm round (default 1000)\n"
     "Exit status: 0 all valid URLs enqueued, 1 runtime failure (or invalid lines with --strict),\n"
-    "2 usage error.\n\n";
+    "2 usage error.\n";
 
 struct producer {
     struct common_config cfg;
@@ -405,62 +404,36 @@ static int connect_redis(struct producer *p, char *err, size_t errlen)
     return 0;
 }
 
+static int on_flag(void *arg, const char *name, const char *value, char *err, size_t errlen)
+{
+    struct producer *p = arg;
+    if (strcmp(name, "no-dedup") == 0) {
+        p->dedup = 0;
+    } else if (strcmp(name, "strict") == 0) {
+        p->strict = 1;
+    } else if (strcmp(name, "batch") == 0) {
+        char *end;
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || n < 1 || n > 100000) {
+            snprintf(err, errlen, "--batch '%s': expected 1 to 100000", value);
+            return -1;
+        }
+        p->batch_max = (size_t)n;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct producer p = {.dedup = 1, .batch_max = BATCH_DEFAULT};
     config_defaults(&p.cfg);
-    static const struct option options[] = {
-        {"amqp", required_argument, 0, 0},      {"redis", required_argument, 0, 0},
-        {"prefix", required_argument, 0, 0},    {"queue-type", required_argument, 0, 0},
-        {"log-level", required_argument, 0, 0}, {"log-format", required_argument, 0, 0},
-        {"no-dedup", no_argument, 0, 0},        {"strict", no_argument, 0, 0},
-        {"batch", required_argument, 0, 0},     {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},       {0, 0, 0, 0},
-    };
+    static const struct config_flag flags[] = {
+        {"no-dedup", 0}, {"strict", 0}, {"batch", 1}, {NULL, 0}};
+    const struct config_cli cli = {"trawl-producer", USAGE, flags, on_flag, &p};
+    int status = config_parse_cli(argc, argv, &cli, &p.cfg);
+    if (status >= 0)
+        return status;
     char err[1024];
-    int idx;
-    for (;;) {
-        int c = getopt_long(argc, argv, "hV", options, &idx);
-        if (c == -1)
-            break;
-        if (c == 'h') {
-            printf("%s%s", USAGE, CONFIG_HELP);
-            return 0;
-        }
-        if (c == 'V') {
-            printf("trawl-producer %s\n", TRAWL_VERSION);
-            return 0;
-        }
-        if (c != 0) {
-            fprintf(stderr, "Try 'trawl-producer --help'.\n");
-            return 2;
-        }
-        const char *name = options[idx].name;
-        int shared = config_option(&p.cfg, name, optarg, err, sizeof(err));
-        if (shared < 0) {
-            fprintf(stderr, "trawl-producer: %s\n", err);
-            return 2;
-        }
-        if (shared > 0)
-            continue;
-        if (strcmp(name, "no-dedup") == 0) {
-            p.dedup = 0;
-        } else if (strcmp(name, "strict") == 0) {
-            p.strict = 1;
-        } else if (strcmp(name, "batch") == 0) {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1 || n > 100000) {
-                fprintf(stderr, "trawl-producer: --batch '%s': expected 1 to 100000\n", optarg);
-                return 2;
-            }
-            p.batch_max = (size_t)n;
-        }
-    }
-    if (config_check(&p.cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "trawl-producer: %s\n", err);
-        return 2;
-    }
     log_init("trawl-producer", p.cfg.log_level, p.cfg.log_format);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     p.tty = isatty(STDERR_FILENO);

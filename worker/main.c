@@ -1,8 +1,8 @@
 /* main.c -- trawl-worker: flags to a worker_config, then worker_run. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -51,29 +51,130 @@ static const char USAGE[] =
     "  --allow-private       allow loopback and private addresses (link-local, multicast and\n"
     "                        reserved ones stay refused)\n";
 
-static int parse_count(const char *flag, const char *v, long min, long max, long *out)
+static int parse_count(const char *flag, const char *v, long min, long max, long *out,
+                       char *err, size_t errlen)
 {
     char *end;
     long n = strtol(v, &end, 10);
     if (!*v || *end || n < min || n > max) {
-        fprintf(stderr, "trawl-worker: %s '%s': expected a whole number from %ld to %ld\n",
-                flag, v, min, max);
+        snprintf(err, errlen, "%s '%s': expected a whole number from %ld to %ld", flag, v,
+                 min, max);
         return -1;
     }
     *out = n;
     return 0;
 }
 
-static int parse_seconds(const char *flag, const char *v, double min, double max, double *out)
+static int parse_seconds(const char *flag, const char *v, double min, double max, double *out,
+                         char *err, size_t errlen)
 {
     char *end;
     double d = strtod(v, &end);
     if (!*v || *end || !(d >= min && d <= max)) {
-        fprintf(stderr, "trawl-worker: %s '%s': expected seconds from %g to %g\n", flag, v,
-                min, max);
+        snprintf(err, errlen, "%s '%s': expected seconds from %g to %g", flag, v, min, max);
         return -1;
     }
     *out = d;
+    return 0;
+}
+
+/* The worker's own flags, as read: the config, and what main still has to load. */
+struct worker_cli {
+    struct worker_config *cfg;
+    const char *rules_path;
+};
+
+static int on_flag(void *arg, const char *name, const char *v, char *err, size_t errlen)
+{
+    struct worker_cli *c = arg;
+    struct worker_config *cfg = c->cfg;
+    char why[512];
+    long n;
+    double d;
+    if (strcmp(name, "concurrency") == 0) {
+        if (parse_count("--concurrency", v, 1, 10000, &n, err, errlen) < 0)
+            return -1;
+        cfg->concurrency = (unsigned)n;
+    } else if (strcmp(name, "prefetch") == 0) {
+        if (parse_count("--prefetch", v, 1, 65535, &n, err, errlen) < 0)
+            return -1;
+        cfg->prefetch = (unsigned)n;
+    } else if (strcmp(name, "rate") == 0) {
+        if (rate_parse(v, &cfg->rate, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "--rate %s", why);
+            return -1;
+        }
+    } else if (strcmp(name, "rate-host") == 0) {
+        const char *eq = strchr(v, '=');
+        struct host_rate hr;
+        if (!eq || eq == v) {
+            snprintf(err, errlen, "--rate-host '%s': expected HOST=RATE", v);
+            return -1;
+        }
+        if (rate_parse(eq + 1, &hr.rate, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "--rate-host %s", why);
+            return -1;
+        }
+        hr.host = strndup(v, (size_t)(eq - v));
+        struct host_rate *p = realloc(cfg->host_rates,
+                                      (cfg->n_host_rates + 1) * sizeof(*cfg->host_rates));
+        if (!hr.host || !p) {
+            free((char *)hr.host);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        cfg->host_rates = p;
+        cfg->host_rates[cfg->n_host_rates++] = hr;
+    } else if (strcmp(name, "burst") == 0) {
+        if (parse_count("--burst", v, 1, 100000, &n, err, errlen) < 0)
+            return -1;
+        cfg->burst = (unsigned)n;
+    } else if (strcmp(name, "rules") == 0) {
+        c->rules_path = v;
+    } else if (strcmp(name, "max-links") == 0) {
+        if (parse_count("--max-links", v, 0, 1000000, &n, err, errlen) < 0)
+            return -1;
+        cfg->extract.max_links = (size_t)n;
+    } else if (strcmp(name, "idle-exit") == 0) {
+        if (parse_seconds("--idle-exit", v, 0.1, 1e7, &cfg->idle_exit_s, err, errlen) < 0)
+            return -1;
+    } else if (strcmp(name, "grace") == 0) {
+        if (parse_seconds("--grace", v, 0, 86400, &cfg->grace_s, err, errlen) < 0)
+            return -1;
+    } else if (strcmp(name, "progress") == 0) {
+        if (parse_seconds("--progress", v, 0.1, 86400, &cfg->progress_s, err, errlen) < 0)
+            return -1;
+    } else if (strcmp(name, "user-agent") == 0) {
+        cfg->fetch.user_agent = v;
+    } else if (strcmp(name, "timeout") == 0) {
+        if (parse_seconds("--timeout", v, 0.1, 86400, &d, err, errlen) < 0)
+            return -1;
+        cfg->fetch.timeout_ms = (long)(d * 1000);
+    } else if (strcmp(name, "connect-timeout") == 0) {
+        if (parse_seconds("--connect-timeout", v, 0.1, 3600, &d, err, errlen) < 0)
+            return -1;
+        cfg->fetch.connect_timeout_ms = (long)(d * 1000);
+    } else if (strcmp(name, "max-bytes") == 0) {
+        if (parse_count("--max-bytes", v, 1, 1L << 40, &n, err, errlen) < 0)
+            return -1;
+        cfg->fetch.max_bytes = (size_t)n;
+    } else if (strcmp(name, "max-redirects") == 0) {
+        if (parse_count("--max-redirects", v, 0, 100, &n, err, errlen) < 0)
+            return -1;
+        cfg->fetch.max_redirects = n;
+    } else if (strcmp(name, "max-attempts") == 0) {
+        if (parse_count("--max-attempts", v, 1, 100, &n, err, errlen) < 0)
+            return -1;
+        cfg->max_attempts = (int)n;
+    } else if (strcmp(name, "max-retry-after") == 0) {
+        if (parse_seconds("--max-retry-after", v, 0, 86400, &d, err, errlen) < 0)
+            return -1;
+        cfg->max_retry_after_ms = (uint64_t)(d * 1000);
+    } else if (strcmp(name, "metrics") == 0) {
+        cfg->metrics_addr = v;
+    } else if (strcmp(name, "allow-private") == 0) {
+        cfg->fetch.allow_private = 1;
+    }
     return 0;
 }
 
@@ -93,136 +194,18 @@ int main(int argc, char **argv)
         .progress_s = 5,
     };
     config_defaults(&cfg.common);
-    const char *rules_path = NULL;
-    static const struct option options[] = {
-        {"amqp", required_argument, 0, 0},        {"redis", required_argument, 0, 0},
-        {"prefix", required_argument, 0, 0},      {"queue-type", required_argument, 0, 0},
-        {"log-level", required_argument, 0, 0},   {"log-format", required_argument, 0, 0},
-        {"concurrency", required_argument, 0, 0}, {"rate", required_argument, 0, 0},
-        {"prefetch", required_argument, 0, 0},
-        {"rate-host", required_argument, 0, 0},   {"burst", required_argument, 0, 0},
-        {"rules", required_argument, 0, 0},       {"max-links", required_argument, 0, 0},
-        {"idle-exit", required_argument, 0, 0},   {"grace", required_argument, 0, 0},
-        {"progress", required_argument, 0, 0},    {"user-agent", required_argument, 0, 0},
-        {"timeout", required_argument, 0, 0},     {"connect-timeout", required_argument, 0, 0},
-        {"max-bytes", required_argument, 0, 0},   {"max-redirects", required_argument, 0, 0},
-        {"allow-private", no_argument, 0, 0},     {"max-attempts", required_argument, 0, 0},
-        {"max-retry-after", required_argument, 0, 0}, {"metrics", required_argument, 0, 0},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0},
-    };
-    int rc = 2, idx;
-    for (;;) {
-        int c = getopt_long(argc, argv, "hV", options, &idx);
-        if (c == -1)
-            break;
-        if (c == 'h') {
-            printf("%s\n%s", USAGE, CONFIG_HELP);
-            return 0;
-        }
-        if (c == 'V') {
-            printf("trawl-worker %s\n", TRAWL_VERSION);
-            return 0;
-        }
-        if (c != 0) {
-            fprintf(stderr, "Try 'trawl-worker --help'.\n");
-            return 2;
-        }
-        const char *name = options[idx].name, *v = optarg;
-        char err[512];
-        long n;
-        double d;
-        int shared = config_option(&cfg.common, name, v, err, sizeof(err));
-        if (shared < 0) {
-            fprintf(stderr, "trawl-worker: %s\n", err);
-            goto out;
-        }
-        if (shared > 0)
-            continue;
-        if (strcmp(name, "concurrency") == 0) {
-            if (parse_count("--concurrency", v, 1, 10000, &n) < 0)
-                goto out;
-            cfg.concurrency = (unsigned)n;
-        } else if (strcmp(name, "prefetch") == 0) {
-            if (parse_count("--prefetch", v, 1, 65535, &n) < 0)
-                goto out;
-            cfg.prefetch = (unsigned)n;
-        } else if (strcmp(name, "rate") == 0) {
-            if (rate_parse(v, &cfg.rate, err, sizeof(err)) < 0) {
-                fprintf(stderr, "trawl-worker: --rate %s\n", err);
-                goto out;
-            }
-        } else if (strcmp(name, "rate-host") == 0) {
-            const char *eq = strchr(v, '=');
-            struct host_rate hr;
-            if (!eq || eq == v) {
-                fprintf(stderr, "trawl-worker: --rate-host '%s': expected HOST=RATE\n", v);
-                goto out;
-            }
-            if (rate_parse(eq + 1, &hr.rate, err, sizeof(err)) < 0) {
-                fprintf(stderr, "trawl-worker: --rate-host %s\n", err);
-                goto out;
-            }
-            hr.host = strndup(v, (size_t)(eq - v));
-            struct host_rate *p = realloc(cfg.host_rates,
-                                          (cfg.n_host_rates + 1) * sizeof(*cfg.host_rates));
-            if (!hr.host || !p) {
-                fprintf(stderr, "trawl-worker: out of memory\n");
-                goto out;
-            }
-            cfg.host_rates = p;
-            cfg.host_rates[cfg.n_host_rates++] = hr;
-        } else if (strcmp(name, "burst") == 0) {
-            if (parse_count("--burst", v, 1, 100000, &n) < 0)
-                goto out;
-            cfg.burst = (unsigned)n;
-        } else if (strcmp(name, "rules") == 0) {
-            rules_path = v;
-        } else if (strcmp(name, "max-links") == 0) {
-            if (parse_count("--max-links", v, 0, 1000000, &n) < 0)
-                goto out;
-            cfg.extract.max_links = (size_t)n;
-        } else if (strcmp(name, "idle-exit") == 0) {
-            if (parse_seconds("--idle-exit", v, 0.1, 1e7, &cfg.idle_exit_s) < 0)
-                goto out;
-        } else if (strcmp(name, "grace") == 0) {
-            if (parse_seconds("--grace", v, 0, 86400, &cfg.grace_s) < 0)
-                goto out;
-        } else if (strcmp(name, "progress") == 0) {
-            if (parse_seconds("--progress", v, 0.1, 86400, &cfg.progress_s) < 0)
-                goto out;
-        } else if (strcmp(name, "user-agent") == 0) {
-            cfg.fetch.user_agent = v;
-        } else if (strcmp(name, "timeout") == 0) {
-            if (parse_seconds("--timeout", v, 0.1, 86400, &d) < 0)
-                goto out;
-            cfg.fetch.timeout_ms = (long)(d * 1000);
-        } else if (strcmp(name, "connect-timeout") == 0) {
-            if (parse_seconds("--connect-timeout", v, 0.1, 3600, &d) < 0)
-                goto out;
-            cfg.fetch.connect_timeout_ms = (long)(d * 1000);
-        } else if (strcmp(name, "max-bytes") == 0) {
-            if (parse_count("--max-bytes", v, 1, 1L << 40, &n) < 0)
-                goto out;
-            cfg.fetch.max_bytes = (size_t)n;
-        } else if (strcmp(name, "max-redirects") == 0) {
-            if (parse_count("--max-redirects", v, 0, 100, &n) < 0)
-                goto out;
-            cfg.fetch.max_redirects = n;
-        } else if (strcmp(name, "max-attempts") == 0) {
-            if (parse_count("--max-attempts", v, 1, 100, &n) < 0)
-                goto out;
-            cfg.max_attempts = (int)n;
-        } else if (strcmp(name, "max-retry-after") == 0) {
-            if (parse_seconds("--max-retry-after", v, 0, 86400, &d) < 0)
-                goto out;
-            cfg.max_retry_after_ms = (uint64_t)(d * 1000);
-        } else if (strcmp(name, "metrics") == 0) {
-            cfg.metrics_addr = v;
-        } else if (strcmp(name, "allow-private") == 0) {
-            cfg.fetch.allow_private = 1;
-        }
-    }
+    struct worker_cli cli_state = {.cfg = &cfg};
+    static const struct config_flag flags[] = {
+        {"concurrency", 1}, {"prefetch", 1}, {"rate", 1}, {"rate-host", 1}, {"burst", 1},
+        {"rules", 1}, {"max-links", 1}, {"idle-exit", 1}, {"grace", 1}, {"progress", 1},
+        {"user-agent", 1}, {"timeout", 1}, {"connect-timeout", 1}, {"max-bytes", 1},
+        {"max-redirects", 1}, {"allow-private", 0}, {"max-attempts", 1},
+        {"max-retry-after", 1}, {"metrics", 1}, {NULL, 0}};
+    const struct config_cli cli = {"trawl-worker", USAGE, flags, on_flag, &cli_state};
+    int rc = config_parse_cli(argc, argv, &cli, &cfg.common);
+    if (rc >= 0)
+        goto out;
+    rc = 2;
     if (optind < argc) {
         fprintf(stderr, "trawl-worker: unexpected argument '%s' (the worker takes no files; "
                 "enqueue URLs with trawl-producer)\n", argv[optind]);
@@ -235,13 +218,9 @@ int main(int argc, char **argv)
                 "would sit idle\n", cfg.prefetch, cfg.concurrency);
         goto out;
     }
-    char err[1024];
-    if (config_check(&cfg.common, err, sizeof(err)) < 0) {
-        fprintf(stderr, "trawl-worker: %s\n", err);
-        goto out;
-    }
-    if (rules_path) {
-        cfg.rules = rules_load(rules_path, err, sizeof(err));
+    if (cli_state.rules_path) {
+        char err[1024];
+        cfg.rules = rules_load(cli_state.rules_path, err, sizeof(err));
         if (!cfg.rules) {
             fprintf(stderr, "trawl-worker: --rules %s\n", err);
             goto out;
