@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# cli_test.sh BUILD_DIR -- the programs' command lines, as the contract has them: --help and
+# --version exit 0 on stdout; an unknown flag, a bad value or a missing one exits 2 with a
+# message on stderr that names the program and the flag. Needs no server: every case stops
+# before a connection is made.
+set -uo pipefail
+
+build=${1:?usage: cli_test.sh BUILD_DIR}
+producer=$build/producer/trawl-producer
+worker=$build/worker/trawl-worker
+dump=$build/dump/trawl-dump
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# check NAME WANT_STATUS PATTERN STREAM CMD...: runs CMD; its exit status must be WANT_STATUS
+# and STREAM (out or err) must match the extended regex PATTERN.
+check() {
+    local name=$1 want=$2 pattern=$3 stream=$4
+    shift 4
+    local status=0
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || status=$?
+    if [[ $status -eq $want ]] && grep -Eq -- "$pattern" "$tmp/$stream"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: exit $status (want $want), std$stream should match /$pattern/"
+        sed 's/^/  out| /' "$tmp/out" | head -5
+        sed 's/^/  err| /' "$tmp/err" | head -5
+    fi
+}
+
+for p in "$producer" "$worker" "$dump"; do
+    prog=$(basename "$p")
+    check "$prog --help" 0 "^Usage: $prog" out "$p" --help
+    check "$prog --help lists the shared flags" 0 "--queue-type TYPE" out "$p" --help
+    check "$prog --version" 0 "^$prog [0-9]+\.[0-9]+\.[0-9]+$" out "$p" --version
+    check "$prog unknown flag" 2 "unrecognized option '--no-such-flag'" err "$p" --no-such-flag
+    check "$prog hint" 2 "Try '$prog --help'" err "$p" --no-such-flag
+    check "$prog missing value" 2 "requires an argument" err "$p" --prefix
+    check "$prog bad prefix" 2 "^$prog: --prefix 'a b': " err "$p" --prefix 'a b'
+    check "$prog bad queue type" 2 "^$prog: --queue-type 'x': expected quorum or classic" err \
+        "$p" --queue-type x
+    check "$prog bad log level" 2 "^$prog: --log-level 'loud'" err "$p" --log-level loud
+done
+
+check "producer --batch" 2 "^trawl-producer: --batch '0': expected 1 to 100000" err \
+    "$producer" --batch 0
+check "worker --concurrency" 2 "^trawl-worker: --concurrency 'x': expected a whole number" err \
+    "$worker" --concurrency x
+check "worker --rate" 2 "^trawl-worker: --rate '5/q'" err "$worker" --rate 5/q
+check "worker --rate-host" 2 "^trawl-worker: --rate-host 'example.com': expected HOST=RATE" err \
+    "$worker" --rate-host example.com
+check "worker --grace" 2 "^trawl-worker: --grace '-1': expected seconds" err "$worker" --grace -1
+check "worker --prefetch below --concurrency" 2 "--prefetch 10 is below --concurrency 20" err \
+    "$worker" --concurrency 20 --prefetch 10
+check "worker operand" 2 "unexpected argument 'urls.txt'" err "$worker" urls.txt
+check "worker --rules missing file" 2 "^trawl-worker: --rules .*no-such-rules.json" err \
+    "$worker" --rules "$tmp/no-such-rules.json"
+check "dump without --queue" 2 "--queue is required" err "$dump"
+check "dump --count" 2 "^trawl-dump: --count '0': expected a number > 0" err \
+    "$dump" --queue records --count 0
+# Repeated --rate-host flags are kept until exit: a bad one after good ones frees them (ASan).
+check "worker --rate-host twice then bad" 2 "^trawl-worker: --rate 'x'" err \
+    "$worker" --rate-host a.example=1/s --rate-host b.example=2/s --rate x
+
+echo "$passed passed, $failed failed"
+((failed == 0))
