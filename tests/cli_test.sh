@@ -4,6 +4,7 @@
 # message on stderr that names the program and the flag. Needs no server: every case stops
 # before a connection is made.
 set -uo pipefail
+export LC_ALL=C # getopt's messages are matched as glibc writes them in English
 
 build=${1:?usage: cli_test.sh BUILD_DIR}
 producer=$build/producer/trawl-producer
