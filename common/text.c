@@ -151,8 +151,6 @@ void text_add(struct text *t, const char *s, size_t n)
     }
 }
 
-/* Returns the finished string (malloc'd, NUL-terminated, trailing whitespace dropped), or
- * NULL when empty or out of memory. */
 char *text_take(struct text *t, size_t *len)
 {
     if (t->oom || t->kept_len == 0) {
@@ -167,9 +165,7 @@ char *text_take(struct text *t, size_t *len)
     return p;
 }
 
-/* Appends the text of a node: its content for text-like nodes, the value for an attribute,
- * the text of every descendant for an element or document (walked without recursion,
- * stopping once the text is full). */
+/* Descendants are walked without recursion (pages can be deep), stopping once t is full. */
 void text_add_node(struct text *t, xmlNodePtr n)
 {
     if (n->type == XML_NAMESPACE_DECL) {
@@ -203,7 +199,6 @@ void text_add_node(struct text *t, xmlNodePtr n)
     }
 }
 
-/* Sets key on obj to a JSON string built from the text, or null. */
 void text_set_json(json_t *obj, const char *key, struct text *t)
 {
     size_t len = 0;
