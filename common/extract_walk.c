@@ -289,9 +289,9 @@ static uint64_t strset_hash(const char *s, size_t len)
     return h;
 }
 
-/* Adds s (borrowed: the caller keeps it alive while the set lives). Returns 1 when added,
- * 0 when already present, -1 when out of memory. */
-static int strset_add(struct strset *set, const char *s)
+/* Adds s, len bytes (borrowed: the caller keeps it alive while the set lives). Returns 1
+ * when added, 0 when already present, -1 when out of memory. */
+static int strset_add(struct strset *set, const char *s, size_t len)
 {
     if ((set->n + 1) * 2 > set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 512;
@@ -310,7 +310,6 @@ static int strset_add(struct strset *set, const char *s)
         set->slot = slot;
         set->cap = cap;
     }
-    size_t len = strlen(s);
     uint64_t h = strset_hash(s, len);
     size_t j = h & (set->cap - 1);
     for (; set->slot[j].s; j = (j + 1) & (set->cap - 1)) {
@@ -333,12 +332,13 @@ static void add_links(json_t *record, const struct walk *w, const struct url_bas
     for (size_t i = 0; i < w->nhrefs && links; i++) {
         /* An href written before resolves to the same URL, which was skipped or kept then:
          * either way nothing to do, and no URL parse (most of the cost of a link). */
-        if (strset_add(&raw, w->hrefs[i]) == 0)
+        if (strset_add(&raw, w->hrefs[i], strlen(w->hrefs[i])) == 0)
             continue;
         char *u = url_base_resolve(base, w->hrefs[i]);
         if (!u)
             continue;
-        int added = strset_add(&seen, u);
+        size_t ulen = strlen(u);
+        int added = strset_add(&seen, u, ulen);
         if (added <= 0) {
             free(u);
             continue;
@@ -351,7 +351,6 @@ static void add_links(json_t *record, const struct walk *w, const struct url_bas
          * text_plain_utf8, 8 ASCII bytes at a time, rather than by json_string, whose
          * check was 3% of a news page's extraction (callgrind); json_string only when
          * the fast check says no, to keep jansson's verdict on what is left. */
-        size_t ulen = strlen(u);
         json_t *v = text_plain_utf8((const unsigned char *)u, ulen)
                         ? json_stringn_nocheck(u, ulen)
                         : json_string(u);
