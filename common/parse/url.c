@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pct.h"
+
 /* What libcurl 7.88's URL API does and does not do for us, and why code is written here:
  * - It parses, validates the host and port, drops a default port (CURLU_NO_DEFAULT_PORT),
  *   lower-cases the scheme and removes literal dot-segments.
@@ -48,26 +50,6 @@ static bool path_raw_ok(unsigned char c)
     }
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static const char HEX[] = "0123456789ABCDEF";
-
-static char *put_escape(char *o, unsigned char c)
-{
-    *o++ = '%';
-    *o++ = HEX[c >> 4];
-    *o++ = HEX[c & 15];
-    return o;
-}
 
 /* Removes "." and ".." segments (RFC 3986 5.2.4) from a path starting with '/', in place.
  * Returns the new length (at least 1: the path "/"). */
@@ -118,10 +100,10 @@ static char *norm_escapes(char *o, const char *s, size_t n, bool (*raw_ok)(unsig
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
-            int h = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
-            int l = h >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+            int h = i + 2 < n ? pct_hex_value((unsigned char)s[i + 1]) : -1;
+            int l = h >= 0 ? pct_hex_value((unsigned char)s[i + 2]) : -1;
             if (l < 0) {
-                o = put_escape(o, '%'); /* a stray '%' */
+                o = pct_put(o, '%'); /* a stray '%' */
                 continue;
             }
             unsigned char v = (unsigned char)(h * 16 + l);
@@ -130,13 +112,13 @@ static char *norm_escapes(char *o, const char *s, size_t n, bool (*raw_ok)(unsig
                 *dots |= v == '.';
                 *o++ = (char)v;
             } else {
-                o = put_escape(o, v);
+                o = pct_put(o, v);
             }
         } else if (raw_ok(c)) {
             *dots |= c == '.';
             *o++ = (char)c;
         } else {
-            o = put_escape(o, c);
+            o = pct_put(o, c);
         }
     }
     return o;
@@ -162,7 +144,7 @@ static char *norm_query(char *o, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7f || c == '#')
-            o = put_escape(o, c);
+            o = pct_put(o, c);
         else
             *o++ = (char)c;
     }
@@ -252,7 +234,7 @@ static char *clean(const char *in)
         if (c == '\\' && in_path)
             c = '/';
         if (c < 0x20 || c == 0x7f)
-            o = put_escape(o, c);
+            o = pct_put(o, c);
         else
             *o++ = (char)c;
     }
