@@ -1,10 +1,12 @@
 /* job.c -- the life of one URL in a worker:
  *
- *   delivery -> parse -> rate slot (Redis) -> timer -> fetch (curl) -> extract -> publish
- *            -> broker confirm -> ack the delivery
+ *   delivery -> parse -> host line -> book (Redis: rate slot, lease) -> timer -> lease
+ *            -> fetch (curl) -> extract -> publish -> broker confirm -> ack the delivery
  *
  * A delivery is acked only after its record or dead letter is confirmed, so a crash at any
- * point returns it to the queue (at least once, never lost). See docs/worker.md. */
+ * point returns it to the queue (at least once, never lost). Each state of enum job_state is
+ * one wait; every transition is a function here named for what happened (on_booked,
+ * on_slot_due, ...). See docs/worker.md. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +19,119 @@
 #include "url.h"
 #include "worker_int.h"
 
-static void start_fetch(struct loop *l, void *arg);
-static void ask_slot(struct loop *l, void *arg);
-static const struct rate *rate_for(const struct worker *w, const char *host);
+static void book(struct job *j);
+static void host_next(struct worker *w, struct policy_host *h);
+static void start_ready(struct worker *w);
 
-void job_free(struct job *j)
+/* -- states -- */
+
+/* The states in which the job holds its host's turn to book. */
+static int holds_turn(enum job_state s)
+{
+    return s == JOB_BOOKING || s == JOB_LEASE_WAIT || s == JOB_PENALTY_WAIT ||
+           s == JOB_HORIZON_WAIT || s == JOB_REDIS_WAIT;
+}
+
+/* The states with an answer still to come from Redis or curl: such a job cannot be freed
+ * until it arrives (the callback holds a pointer to it). */
+static int awaits_callback(enum job_state s)
+{
+    return s == JOB_BOOKING || s == JOB_LEASE_ASKING || s == JOB_FETCHING;
+}
+
+/* The states a drain hands back to the queue at once: nothing started, nothing out. */
+static int returnable(enum job_state s)
+{
+    return !awaits_callback(s) && s != JOB_PUBLISHING && s != JOB_ABANDONED;
+}
+
+static void line_remove(struct job **head, struct job **tail, struct job *j)
+{
+    struct job *prev = NULL;
+    for (struct job *k = *head; k; prev = k, k = k->line_next)
+        if (k == j) {
+            if (prev)
+                prev->line_next = j->line_next;
+            else
+                *head = j->line_next;
+            if (*tail == j)
+                *tail = prev;
+            break;
+        }
+    j->line_next = NULL;
+}
+
+static void line_push(struct job **head, struct job **tail, struct job *j)
+{
+    j->line_next = NULL;
+    if (*tail)
+        (*tail)->line_next = j;
+    else
+        *head = j;
+    *tail = j;
+}
+
+static void line_push_front(struct job **head, struct job **tail, struct job *j)
+{
+    j->line_next = *head;
+    *head = j;
+    if (!*tail)
+        *tail = j;
+}
+
+/* The job leaves whatever state it is in: its timer stops, it leaves its line, and a turn it
+ * held passes to the next job of its host. */
+static void leave_state(struct job *j)
 {
     struct worker *w = j->w;
+    struct policy_host *h = j->ph;
     loop_timer_stop(w->loop, &j->timer);
-    if (j->state == JOB_READY) {
-        struct job **pp = &w->ready_head, *prev = NULL;
-        while (*pp && *pp != j) {
-            prev = *pp;
-            pp = &(*pp)->ready_next;
+    if (j->state == JOB_QUEUED)
+        line_remove((struct job **)&h->queue_head, (struct job **)&h->queue_tail, j);
+    else if (j->state == JOB_READY)
+        line_remove(&w->ready_head, &w->ready_tail, j);
+    if (holds_turn(j->state)) {
+        h->asking = 0;
+        j->state = JOB_QUEUED; /* no longer holding it, whatever comes next */
+        host_next(w, h);
+    }
+}
+
+/* Arms the job's one timer for its new state. */
+static void arm(struct job *j, loop_timer_fn *fn, uint64_t delay_ms)
+{
+    loop_timer_stop(j->w->loop, &j->timer);
+    j->timer.fn = fn;
+    loop_timer_start(j->w->loop, &j->timer, delay_ms);
+}
+
+static void give_back_lease(struct job *j)
+{
+    if (!j->has_lease)
+        return;
+    struct worker *w = j->w;
+    policy_release_lease(w->policy, j->ph, j->lease_id);
+    j->has_lease = 0;
+    j->ph->leases--;
+    /* A job of ours polling for this host's lease need not wait for its timer. */
+    struct policy_host *h = j->ph;
+    for (struct job *k = w->jobs; k && h->asking; k = k->next)
+        if (k->ph == h && k->state == JOB_LEASE_WAIT) {
+            loop_timer_start(w->loop, &k->timer, 0);
+            break;
         }
-        if (*pp)
-            *pp = j->ready_next;
-        if (w->ready_tail == j)
-            w->ready_tail = prev;
+}
+
+/* Unlinks and frees a job (its delivery is neither acked nor rejected here). */
+static void job_free(struct job *j)
+{
+    struct worker *w = j->w;
+    if (j->ph) {
+        leave_state(j);
+        give_back_lease(j);
+        policy_host_put(w->policy, j->ph);
+    } else {
+        loop_timer_stop(w->loop, &j->timer);
     }
     if (j->prev)
         j->prev->next = j->next;
@@ -44,16 +141,43 @@ void job_free(struct job *j)
         j->next->prev = j->prev;
     w->njobs--;
     message_cleanup(&j->msg);
-    free(j->host);
     free(j->out_body);
     free(j);
 }
 
+/* Back to the queue, unstarted (basic.reject with requeue). */
+static void job_return(struct job *j)
+{
+    broker_reject(j->w->in, j->tag, 1);
+    job_free(j);
+}
+
+/* A callback arrived for a job that may no longer be wanted. Returns 1 when it was dealt
+ * with (abandoned: freed; draining and not started: returned). */
+static int gone_or_returned(struct job *j)
+{
+    if (j->state == JOB_ABANDONED) {
+        job_free(j);
+        return 1;
+    }
+    if (j->w->draining) {
+        j->state = JOB_QUEUED; /* nothing out any more */
+        job_return(j);
+        return 1;
+    }
+    return 0;
+}
+
+/* -- outcomes -- */
+
 /* Takes ownership of body. */
-static void publish_outcome(struct job *j, const char *queue, char *body, int kind,
-                            uint64_t expire_ms)
+static void publish_outcome(struct job *j, const char *queue, char *body,
+                            enum outcome_kind kind, uint64_t expire_ms)
 {
     struct worker *w = j->w;
+    if (j->ph)
+        leave_state(j);
+    give_back_lease(j);
     j->state = JOB_PUBLISHING;
     j->out_queue = queue;
     j->out_body = body;
@@ -125,7 +249,7 @@ static void fail_attempt(struct job *j, const char *code, const char *detail, in
     uint64_t expire_ms;
     int level = retry_pick(attempt, retry_after_s, w->cfg->max_retry_after_ms,
                            (uint32_t)random(), &expire_ms);
-    char *body = message_encode_retry(&j->msg, attempt, errors);
+    char *body = message_encode_again(&j->msg, attempt, errors, j->msg.parked);
     json_decref(errors);
     LOG_D("retry", "url=%s error=%s attempt=%d wait_ms=%llu", j->msg.url, code, attempt,
           (unsigned long long)expire_ms);
@@ -134,26 +258,35 @@ static void fail_attempt(struct job *j, const char *code, const char *detail, in
 
 /* -- fetch -- */
 
-/* A transfer ended: hand its place to the next jobs in line. Safe here: the fetcher calls us
- * from its reap loop, outside any libcurl call. */
-static void start_ready(struct worker *w)
+static void on_lease_renewed(int ok, const char *err, void *arg)
 {
-    while (w->ready_head && fetcher_in_flight(w->fetcher) < w->cfg->concurrency) {
-        struct job *j = w->ready_head;
-        w->ready_head = j->ready_next;
-        if (!w->ready_head)
-            w->ready_tail = NULL;
-        j->state = JOB_RATE_WAIT;
-        start_fetch(w->loop, j);
+    struct worker *w = arg;
+    if (!ok && !err) {
+        /* Expired while its fetch ran (Redis was away longer than the lease): the host may
+         * see one request more than its cap until this fetch ends. */
+        w->n.lease_expiries++;
+        LOG_W("lease expired during a fetch", "%s", "(Redis was unreachable for too long)");
     }
+}
+
+/* JOB_FETCHING's timer: keep the lease alive while the transfer runs. The answer goes to the
+ * worker, not the job, which may be gone by then. */
+static void on_renew_due(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    if (j->has_lease)
+        policy_renew_lease(j->w->policy, j->ph, j->lease_id, on_lease_renewed, j->w);
+    loop_timer_start(l, &j->timer, POLICY_LEASE_RENEW_MS);
 }
 
 static void on_fetch_done(const struct fetch_result *r, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
+    loop_timer_stop(w->loop, &j->timer);
+    give_back_lease(j);
     start_ready(w);
-    if (j->orphan) {
+    if (j->state == JOB_ABANDONED) {
         job_free(j);
         return;
     }
@@ -170,6 +303,13 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         w->n.fetch_errors++;
         fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
         return;
+    }
+    if (r->status == 429 || r->status == 503) {
+        /* The site asks to slow down: every worker pauses this host, not just this URL. */
+        policy_penalize(w->policy, j->ph, r->retry_after_s);
+        w->n.penalties++;
+        LOG_I("host paused", "host=%s status=%ld retry_after_s=%lld", j->ph->key, r->status,
+              (long long)r->retry_after_s);
     }
     if (retry_status_is_transient(r->status)) {
         char code[32], detail[64];
@@ -193,101 +333,190 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     publish_outcome(j, w->q_records, body, OUT_RECORD, 0);
 }
 
-/* Below this spacing a slot cannot be kept to the millisecond anyway: no lateness check. */
-#define LATE_CHECK_MIN_INTERVAL_MS 10
-
-static void start_fetch(struct loop *l, void *arg)
+/* Slot and lease held: fetch now, or wait in line for a free transfer. */
+static void go(struct job *j)
 {
-    struct job *j = arg;
     struct worker *w = j->w;
-    /* A slot taken late (the loop or the machine stalled) would land next to the following
-     * slot and make the host see a burst. Past half an interval, give it up and book anew:
-     * then no 1-second window at the server holds more than the rate plus the burst. */
-    uint64_t late_ms = loop_now_ms() - j->timer.due_ms;
-    uint64_t interval_ms = rate_interval_us(rate_for(w, j->host)) / 1000;
-    if (interval_ms >= LATE_CHECK_MIN_INTERVAL_MS && late_ms * 2 > interval_ms) {
-        LOG_D("slot missed", "url=%s late_ms=%llu (booking another)", j->msg.url,
-              (unsigned long long)late_ms);
-        w->n.late_slots++;
-        j->timer.fn = ask_slot;
-        ask_slot(l, j);
-        return;
-    }
     if (fetcher_in_flight(w->fetcher) >= w->cfg->concurrency) {
-        /* Every transfer is busy: wait in line; on_fetch_done starts the next. */
         j->state = JOB_READY;
-        j->ready_next = NULL;
-        if (w->ready_tail)
-            w->ready_tail->ready_next = j;
-        else
-            w->ready_head = j;
-        w->ready_tail = j;
+        line_push(&w->ready_head, &w->ready_tail, j);
         return;
     }
     j->state = JOB_FETCHING;
-    if (fetcher_start(j->w->fetcher, j->msg.url, on_fetch_done, j) < 0)
+    struct fetch_request req = {.url = j->msg.url, .purpose = FETCH_PAGE, .max_redirects = -1};
+    if (fetcher_start(w->fetcher, &req, on_fetch_done, j) < 0) {
         publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
+        return;
+    }
+    if (j->has_lease)
+        arm(j, on_renew_due, POLICY_LEASE_RENEW_MS);
 }
 
-/* -- rate slot -- */
-
-static const struct rate *rate_for(const struct worker *w, const char *host)
+/* A transfer ended: hand its place to the next jobs in line. Safe here: the fetcher calls us
+ * from its reap loop, outside any libcurl call. */
+static void start_ready(struct worker *w)
 {
-    for (size_t i = 0; i < w->cfg->n_host_rates; i++)
-        if (strcmp(w->cfg->host_rates[i].host, host) == 0)
-            return &w->cfg->host_rates[i].rate;
-    return &w->cfg->rate;
+    while (w->ready_head && fetcher_in_flight(w->fetcher) < w->cfg->concurrency) {
+        struct job *j = w->ready_head;
+        line_remove(&w->ready_head, &w->ready_tail, j);
+        j->state = JOB_QUEUED; /* between states: go() sets the next */
+        go(j);
+    }
 }
 
-static void on_slot(int64_t wait_us, const char *err, void *arg)
+/* -- the host's turn: booking a slot and a lease -- */
+
+static void on_book_timer(struct loop *l, void *arg);
+
+/* Holds the turn for a while (lease poll, penalty, horizon, Redis away), then books again. */
+static void wait_turn(struct job *j, enum job_state state, uint64_t delay_ms)
+{
+    j->state = state;
+    j->ph->asking = 1;
+    arm(j, on_book_timer, delay_ms);
+}
+
+static void redis_unavailable(struct job *j, const char *err)
+{
+    struct worker *w = j->w;
+    /* Politeness is never bypassed: no answer, no fetch. */
+    if (!w->redis_down_logged)
+        LOG_W("rate limiter unavailable", "err=\"%s\" (waiting; not fetching)", err);
+    w->redis_down_logged = 1;
+    wait_turn(j, JOB_REDIS_WAIT, REDIS_RETRY_MS);
+}
+
+/* A job that had a slot and lost it (late, no lease, a pause, Redis away) books again
+ * first among its host's jobs. */
+static void rebook_first(struct job *j)
+{
+    j->state = JOB_QUEUED;
+    line_push_front((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
+    host_next(j->w, j->ph);
+}
+
+static void on_slot_due(struct loop *l, void *arg);
+
+static void new_lease_id(struct job *j)
+{
+    struct worker *w = j->w;
+    w->lease_seq++;
+    snprintf(j->lease_id, sizeof(j->lease_id), "%s-%llu", w->id,
+             (unsigned long long)w->lease_seq);
+}
+
+/* The answer to a booking (JOB_BOOKING: the job holds its host's turn) or to a lease request
+ * at a slot's time (JOB_LEASE_ASKING: it does not). */
+static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
-    j->asked = 0;
-    if (j->orphan) {
-        job_free(j);
+    struct policy_host *h = j->ph;
+    int had_turn = j->state == JOB_BOOKING;
+    if (!err && a == POLICY_GO && w->cfg->host_concurrency > 0) {
+        j->has_lease = 1; /* taken in Redis, whatever happens to the job now */
+        h->leases++;
+    }
+    if (had_turn) {
+        h->asking = 0;
+        j->state = JOB_QUEUED;
+    }
+    if (gone_or_returned(j)) {
+        if (had_turn)
+            host_next(w, h);
         return;
     }
-    if (w->draining) /* the tick returns the job to the queue */
-        return;
-    j->timer.fn = ask_slot;
     if (err) {
-        /* Politeness is never bypassed: no slot, no fetch. */
-        if (!w->redis_down_logged)
-            LOG_W("rate limiter unavailable", "err=\"%s\" (waiting; not fetching)", err);
-        w->redis_down_logged = 1;
-        loop_timer_start(w->loop, &j->timer, RATE_RETRY_MS);
+        if (had_turn)
+            redis_unavailable(j, err);
+        else
+            rebook_first(j);
         return;
     }
     w->redis_down_logged = 0;
-    if (wait_us < 0) {
-        /* The host is booked far ahead; come back when the horizon has moved. */
-        loop_timer_start(w->loop, &j->timer, (uint64_t)(-wait_us) / 1000 - RATE_MAX_WAIT_US / 1000 + 1);
+    if (a == POLICY_GO || a == POLICY_SLOT) {
+        if (had_turn)
+            host_next(w, h); /* the next job may book the slot after this one */
+        if (a == POLICY_GO) {
+            go(j);
+        } else {
+            w->n.waits_rate++;
+            j->state = JOB_SLOT_WAIT;
+            arm(j, on_slot_due, (wait_us + 999) / 1000);
+        }
         return;
     }
-    if (wait_us > 0)
-        w->n.rate_waits++;
-    j->timer.fn = start_fetch;
-    loop_timer_start(w->loop, &j->timer, ((uint64_t)wait_us + 999) / 1000);
+    if (!had_turn) {
+        rebook_first(j); /* the slot is given up; booking again tells how long to wait */
+        return;
+    }
+    if (a == POLICY_LEASE_BUSY) {
+        w->n.waits_lease++;
+        wait_turn(j, JOB_LEASE_WAIT, LEASE_POLL_MS);
+    } else if (a == POLICY_PENALTY) {
+        w->n.waits_penalty++;
+        wait_turn(j, JOB_PENALTY_WAIT, (wait_us + 999) / 1000);
+    } else {
+        /* Booked further than RATE_MAX_WAIT_US: ask again when the horizon has moved. */
+        w->n.waits_rate++;
+        wait_turn(j, JOB_HORIZON_WAIT, (wait_us - RATE_MAX_WAIT_US) / 1000 + 1);
+    }
 }
 
-static void ask_slot(struct loop *l, void *arg)
+/* Below this spacing a slot cannot be kept to the millisecond anyway: no lateness check. */
+#define LATE_CHECK_MIN_INTERVAL_MS 10
+
+/* JOB_SLOT_WAIT's timer: the booked slot has come; take a lease for it. */
+static void on_slot_due(struct loop *l, void *arg)
 {
     struct job *j = arg;
     struct worker *w = j->w;
     (void)l;
-    if (w->draining) /* not started yet: it goes back to the queue */
-        return;
-    const struct rate *r = rate_for(w, j->host);
-    if (kv_rate_acquire(w->kv, w->cfg->common.prefix, j->host, rate_interval_us(r),
-                        w->cfg->burst, RATE_MAX_WAIT_US, on_slot, j) < 0) {
-        if (!w->redis_down_logged)
-            LOG_W("rate limiter unavailable", "err=\"redis not connected\" (waiting; not fetching)");
-        w->redis_down_logged = 1;
-        loop_timer_start(w->loop, &j->timer, RATE_RETRY_MS);
+    /* A slot taken late (the loop or the machine stalled) would land next to the following
+     * slot and make the host see a burst. Past half an interval, give it up and book anew:
+     * then no 1-second window at the server holds more than the rate plus the burst. */
+    uint64_t late_ms = loop_now_ms() - j->timer.due_ms;
+    uint64_t interval_ms = j->ph->interval_us / 1000;
+    if (interval_ms >= LATE_CHECK_MIN_INTERVAL_MS && late_ms * 2 > interval_ms) {
+        LOG_D("slot missed", "url=%s late_ms=%llu (booking another)", j->msg.url,
+              (unsigned long long)late_ms);
+        w->n.late_slots++;
+        rebook_first(j);
         return;
     }
-    j->asked = 1;
+    new_lease_id(j);
+    j->state = JOB_LEASE_ASKING;
+    if (policy_take_lease(w->policy, j->ph, j->lease_id, on_booked, j) < 0)
+        rebook_first(j);
+}
+
+/* The timer of a wait that holds the turn: book again. */
+static void on_book_timer(struct loop *l, void *arg)
+{
+    (void)l;
+    book(arg);
+}
+
+/* The job has its host's turn (h->asking is set for it): ask Redis for a slot. */
+static void book(struct job *j)
+{
+    struct worker *w = j->w;
+    new_lease_id(j);
+    j->state = JOB_BOOKING;
+    j->ph->asking = 1;
+    if (policy_book(w->policy, j->ph, j->lease_id, on_booked, j) < 0)
+        redis_unavailable(j, "redis not connected");
+}
+
+/* Gives h's turn to the first job in its line, if the turn is free. */
+static void host_next(struct worker *w, struct policy_host *h)
+{
+    /* Nothing new starts while draining or without a broker connection. */
+    if (h->asking || !h->queue_head || w->draining || !w->in)
+        return;
+    struct job *j = h->queue_head;
+    line_remove((struct job **)&h->queue_head, (struct job **)&h->queue_tail, j);
+    book(j);
 }
 
 /* -- deliveries and confirms -- */
@@ -309,7 +538,8 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
     }
     j->w = w;
     j->tag = d->tag;
-    loop_timer_init(&j->timer, ask_slot, j);
+    j->state = JOB_QUEUED;
+    loop_timer_init(&j->timer, on_book_timer, j);
     j->next = w->jobs;
     if (j->next)
         j->next->prev = j;
@@ -330,12 +560,19 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
         publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
         return;
     }
-    j->host = url_host(j->msg.url);
-    if (!j->host) {
+    char *host = url_host(j->msg.url);
+    if (!host) {
         publish_dead(j, NULL, 0, "bad_message", "URL has no host");
         return;
     }
-    ask_slot(w->loop, j);
+    j->ph = policy_host_get(w->policy, host);
+    free(host);
+    if (!j->ph) {
+        worker_fatal(w, "cannot accept delivery", "out of memory");
+        return;
+    }
+    line_push((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
+    host_next(w, j->ph);
 }
 
 static void settle(struct worker *w, struct job *j, int ok)
@@ -377,17 +614,63 @@ void job_on_confirm(uint64_t seq, int multiple, int ok, void *arg)
     }
 }
 
+/* -- the whole set -- */
+
+/* Frees may reorder the list (a freed job passes its host's turn on, which books). Restart
+ * from the head after each: the loops end because every pass removes or marks a job. */
+
 size_t jobs_return_waiting(struct worker *w)
 {
     size_t returned = 0;
-    struct job *j, *next;
-    for (j = w->jobs; j; j = next) {
-        next = j->next;
-        if (((j->state == JOB_RATE_WAIT && !j->asked) || j->state == JOB_READY) && !j->orphan) {
-            broker_reject(w->in, j->tag, 1);
-            job_free(j);
-            returned++;
-        }
+    for (int again = 1; again;) {
+        again = 0;
+        for (struct job *j = w->jobs; j; j = j->next)
+            if (returnable(j->state)) {
+                job_return(j);
+                returned++;
+                again = 1;
+                break;
+            }
     }
     return returned;
+}
+
+void jobs_abandon_all(struct worker *w)
+{
+    for (int again = 1; again;) {
+        again = 0;
+        for (struct job *j = w->jobs; j; j = j->next) {
+            if (j->state == JOB_ABANDONED)
+                continue;
+            if (awaits_callback(j->state)) {
+                int had_turn = holds_turn(j->state);
+                j->state = JOB_ABANDONED;
+                if (had_turn) {
+                    j->ph->asking = 0; /* the rest of its host's line is freed below */
+                }
+                continue;
+            }
+            job_free(j); /* unacked: the broker hands it out again */
+            again = 1;
+            break;
+        }
+    }
+}
+
+void jobs_free_all(struct worker *w)
+{
+    while (w->jobs) {
+        struct job *j = w->jobs;
+        if (awaits_callback(j->state) || j->state == JOB_ABANDONED)
+            j->state = JOB_PUBLISHING; /* no callback will come: free it as a plain job */
+        j->has_lease = 0; /* expires on its own: Redis may be gone */
+        job_free(j);
+    }
+}
+
+void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1])
+{
+    memset(counts, 0, sizeof(size_t) * (JOB_ABANDONED + 1));
+    for (const struct job *j = w->jobs; j; j = j->next)
+        counts[j->state]++;
 }

@@ -27,7 +27,14 @@ static const char USAGE[] =
     "  --rate RATE           default rate per host, COUNT/UNIT with UNIT s, m or h, from\n"
     "                        1/h to 1000000/s (default 2/s); summed over all workers\n"
     "  --rate-host HOST=RATE a host's own rate (repeatable), e.g. --rate-host example.com=10/s\n"
+    "                        (with --rate-key domain, HOST is a registrable domain)\n"
     "  --burst N             requests a host may receive at once (default 1)\n"
+    "  --host-concurrency N  requests in flight to one host over ALL workers (default 2;\n"
+    "                        0: no cap). Held as leases in Redis: a killed worker's lease\n"
+    "                        frees itself within 10 s\n"
+    "  --rate-key host|domain  what a rate, a lease and a pause apply to: each host name\n"
+    "                        (default), or each registrable domain (a.example.co.uk and\n"
+    "                        b.example.co.uk share one, from the public suffix list)\n"
     "  --rules FILE          extra XPath fields, JSON: {\"default\": {FIELD: XPATH},\n"
     "                        \"hosts\": {HOST: {FIELD: XPATH}}}\n"
     "  --max-links N         links kept per page (default 5000)\n"
@@ -106,7 +113,7 @@ static int on_flag(void *arg, const char *name, const char *v, char *err, size_t
         }
     } else if (strcmp(name, "rate-host") == 0) {
         const char *eq = strchr(v, '=');
-        struct host_rate hr;
+        struct policy_host_rate hr;
         if (!eq || eq == v) {
             snprintf(err, errlen, "--rate-host '%s': expected HOST=RATE", v);
             return -1;
@@ -115,16 +122,29 @@ static int on_flag(void *arg, const char *name, const char *v, char *err, size_t
             snprintf(err, errlen, "--rate-host %s", why);
             return -1;
         }
-        hr.host = strndup(v, (size_t)(eq - v));
-        struct host_rate *p = realloc(cfg->host_rates,
+        hr.key = strndup(v, (size_t)(eq - v));
+        struct policy_host_rate *p = realloc(cfg->host_rates,
                                       (cfg->n_host_rates + 1) * sizeof(*cfg->host_rates));
-        if (!hr.host || !p) {
-            free((char *)hr.host);
+        if (!hr.key || !p) {
+            free((char *)hr.key);
             snprintf(err, errlen, "out of memory");
             return -1;
         }
         cfg->host_rates = p;
         cfg->host_rates[cfg->n_host_rates++] = hr;
+    } else if (strcmp(name, "host-concurrency") == 0) {
+        if (parse_count("--host-concurrency", v, 0, 10000, &n, err, errlen) < 0)
+            return -1;
+        cfg->host_concurrency = (unsigned)n;
+    } else if (strcmp(name, "rate-key") == 0) {
+        if (strcmp(v, "host") == 0) {
+            cfg->rate_key = POLICY_KEY_HOST;
+        } else if (strcmp(v, "domain") == 0) {
+            cfg->rate_key = POLICY_KEY_DOMAIN;
+        } else {
+            snprintf(err, errlen, "--rate-key '%s': expected host or domain", v);
+            return -1;
+        }
     } else if (strcmp(name, "burst") == 0) {
         if (parse_count("--burst", v, 1, 100000, &n, err, errlen) < 0)
             return -1;
@@ -183,6 +203,7 @@ int main(int argc, char **argv)
     struct worker_config cfg = {
         .concurrency = 64,
         .burst = 1,
+        .host_concurrency = 2,
         .rate = {.count = 2, .period_ms = 1000},
         .fetch = {.user_agent = "trawl/" TRAWL_VERSION, .timeout_ms = 30000,
                   .connect_timeout_ms = 10000, .low_speed_bytes = 100, .low_speed_time_s = 10,
@@ -197,6 +218,7 @@ int main(int argc, char **argv)
     struct worker_cli cli_state = {.cfg = &cfg};
     static const struct config_flag flags[] = {
         {"concurrency", 1}, {"prefetch", 1}, {"rate", 1}, {"rate-host", 1}, {"burst", 1},
+        {"host-concurrency", 1}, {"rate-key", 1},
         {"rules", 1}, {"max-links", 1}, {"idle-exit", 1}, {"grace", 1}, {"progress", 1},
         {"user-agent", 1}, {"timeout", 1}, {"connect-timeout", 1}, {"max-bytes", 1},
         {"max-redirects", 1}, {"allow-private", 0}, {"max-attempts", 1},
@@ -236,7 +258,7 @@ int main(int argc, char **argv)
 out:
     rules_free(cfg.rules);
     for (size_t i = 0; i < cfg.n_host_rates; i++)
-        free((char *)cfg.host_rates[i].host);
+        free((char *)cfg.host_rates[i].key);
     free(cfg.host_rates);
     return rc;
 }

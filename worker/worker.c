@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "policy.h"
 #include "retry.h"
 
 void worker_fatal(struct worker *w, const char *what, const char *why)
@@ -100,14 +101,7 @@ static void teardown_brokers(struct worker *w)
     w->in = w->out = NULL;
     w->consuming = 0;
     w->broker_lost = 0;
-    struct job *j, *next;
-    for (j = w->jobs; j; j = next) {
-        next = j->next;
-        if (j->state == JOB_FETCHING || (j->state == JOB_RATE_WAIT && j->asked))
-            j->orphan = 1;
-        else if (!j->orphan)
-            job_free(j);
-    }
+    jobs_abandon_all(w);
 }
 
 static void on_broker_readable(struct loop *l, int fd, int events, void *arg)
@@ -149,13 +143,21 @@ static void log_progress(struct worker *w)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
+    size_t st[JOB_ABANDONED + 1];
+    jobs_count_states(w, st);
+    /* Jobs waiting on politeness (their host's turn, slot, lease or pause), not the network. */
+    size_t polite = st[JOB_QUEUED] + st[JOB_BOOKING] + st[JOB_SLOT_WAIT] +
+                    st[JOB_LEASE_ASKING] + st[JOB_LEASE_WAIT] + st[JOB_PENALTY_WAIT] +
+                    st[JOB_HORIZON_WAIT];
     LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
-          "bytes=%llu rate_waits=%llu late_slots=%llu max_rss_kb=%ld",
+          "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
+          "penalty_waits=%llu late_slots=%llu max_rss_kb=%ld",
           (unsigned long long)w->n.records,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
-          fetcher_in_flight(w->fetcher), (unsigned long long)w->n.bytes,
-          (unsigned long long)w->n.rate_waits, (unsigned long long)w->n.late_slots,
-          ru.ru_maxrss);
+          fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
+          (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
+          (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
+          (unsigned long long)w->n.late_slots, ru.ru_maxrss);
 }
 
 static void begin_drain(struct worker *w, const char *why)
@@ -286,7 +288,21 @@ static void render_metrics(struct metrics_buf *o, void *arg)
     metrics_printf(o, "# HELP trawl_rate_limit_waits_total Fetches that waited for their host's "
                       "slot.\n# TYPE trawl_rate_limit_waits_total counter\n"
                       "trawl_rate_limit_waits_total %llu\n",
-                   (unsigned long long)w->n.rate_waits);
+                   (unsigned long long)w->n.waits_rate);
+    metrics_printf(o, "# HELP trawl_politeness_waits_total Waits before a fetch, by reason.\n"
+                      "# TYPE trawl_politeness_waits_total counter\n"
+                      "trawl_politeness_waits_total{reason=\"rate\"} %llu\n"
+                      "trawl_politeness_waits_total{reason=\"lease\"} %llu\n"
+                      "trawl_politeness_waits_total{reason=\"penalty\"} %llu\n",
+                   (unsigned long long)w->n.waits_rate, (unsigned long long)w->n.waits_lease,
+                   (unsigned long long)w->n.waits_penalty);
+    metrics_printf(o, "# HELP trawl_lease_expiries_total Leases found expired while their fetch "
+                      "ran.\n# TYPE trawl_lease_expiries_total counter\n"
+                      "trawl_lease_expiries_total %llu\n"
+                      "# HELP trawl_penalties_total 429/503 answers that paused their host for "
+                      "every worker.\n# TYPE trawl_penalties_total counter\n"
+                      "trawl_penalties_total %llu\n",
+                   (unsigned long long)w->n.lease_expiries, (unsigned long long)w->n.penalties);
     metrics_printf(o, "# HELP trawl_transfers_in_flight Fetches running now.\n"
                       "# TYPE trawl_transfers_in_flight gauge\ntrawl_transfers_in_flight %zu\n"
                       "# HELP trawl_jobs_in_hand URLs taken and not yet settled.\n"
@@ -338,6 +354,9 @@ int worker_run(const struct worker_config *cfg)
     for (int i = 0; i < RETRY_LEVELS; i++)
         broker_queue_name(w.q_delay[i], sizeof(w.q_delay[i]), prefix, RETRY_LEVEL[i].suffix);
     srandom((unsigned)getpid() ^ (unsigned)loop_now_ms());
+    /* Names this process's leases in Redis: unique enough among every worker of a cluster. */
+    snprintf(w.id, sizeof(w.id), "%08lx%08lx", (unsigned long)random(),
+             (unsigned long)getpid());
 
     w.loop = loop_new();
     if (!w.loop || setup_signals(&w) < 0) {
@@ -355,6 +374,15 @@ int worker_run(const struct worker_config *cfg)
     w.kv = kv_new(w.loop, cfg->common.redis_url, err, sizeof(err));
     if (!w.kv)
         goto out;
+    struct policy_opts po = {
+        .prefix = prefix, .rate = cfg->rate, .host_rates = cfg->host_rates,
+        .n_host_rates = cfg->n_host_rates, .burst = cfg->burst,
+        .host_concurrency = cfg->host_concurrency, .key = cfg->rate_key,
+        .max_wait_us = RATE_MAX_WAIT_US, .max_retry_after_ms = cfg->max_retry_after_ms,
+    };
+    w.policy = policy_new(w.kv, &po, err, sizeof(err));
+    if (!w.policy)
+        goto out;
     w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
     if (!w.fetcher)
         goto out;
@@ -370,10 +398,12 @@ int worker_run(const struct worker_config *cfg)
     loop_timer_start(w.loop, &w.tick, 0); /* starts consuming once Redis is connected */
     w.last_activity_ms = w.last_progress_ms = loop_now_ms();
     char redacted[256];
-    LOG_I("started", "version=%s amqp=%s queue=%s concurrency=%u rate=%llu/%llums",
+    LOG_I("started", "version=%s amqp=%s queue=%s concurrency=%u rate=%llu/%llums "
+          "host_concurrency=%u rate_key=%s",
           TRAWL_VERSION, log_redact_url(cfg->common.amqp_url, redacted, sizeof(redacted)),
           w.q_urls, cfg->concurrency, (unsigned long long)cfg->rate.count,
-          (unsigned long long)cfg->rate.period_ms);
+          (unsigned long long)cfg->rate.period_ms, cfg->host_concurrency,
+          cfg->rate_key == POLICY_KEY_DOMAIN ? "domain" : "host");
 
     w.exit_code = 0;
     if (loop_run(w.loop) < 0)
@@ -388,10 +418,10 @@ out:
     metrics_server_free(w.metrics);
     fetcher_free(w.fetcher);
     w.draining = 1;
-    kv_free(w.kv);
+    kv_free(w.kv); /* answers still out arrive now, as errors: their jobs go back */
     w.kv = NULL;
-    while (w.jobs)
-        job_free(w.jobs);
+    jobs_free_all(&w);
+    policy_free(w.policy);
     if (w.in)
         loop_unwatch(w.loop, broker_fd(w.in));
     if (w.out)

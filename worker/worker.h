@@ -9,13 +9,9 @@
 #include "config.h"
 #include "extract.h"
 #include "fetch.h"
+#include "policy.h"
 #include "rate.h"
 #include "rules.h"
-
-struct host_rate {
-    const char *host;           /* borrowed from argv */
-    struct rate rate;
-};
 
 struct worker_config {
     struct common_config common;
@@ -23,8 +19,10 @@ struct worker_config {
     unsigned prefetch;          /* messages in hand at once (AMQP prefetch), >= concurrency */
     struct rate rate;           /* default per-host rate */
     unsigned burst;             /* requests a host may receive at once */
-    struct host_rate *host_rates;
+    struct policy_host_rate *host_rates; /* keys owned by main */
     size_t n_host_rates;
+    unsigned host_concurrency;  /* requests in flight per host over every worker; 0: no cap */
+    enum policy_key rate_key;   /* rates and leases per host or per registrable domain */
     struct fetch_opts fetch;
     struct extract_opts extract;
     struct rules *rules;        /* owned by main; may be NULL */

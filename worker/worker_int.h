@@ -12,13 +12,15 @@
 #include "loop.h"
 #include "message.h"
 #include "metrics.h"
+#include "policy.h"
 #include "retry.h"
 #include "worker.h"
 
 #define HEARTBEAT_S 30
 #define BROKER_TIMEOUT_MS 10000
 #define TICK_MS 1000                /* heartbeats, idle check, drain deadline */
-#define RATE_RETRY_MS 500           /* ask Redis again after it failed */
+#define REDIS_RETRY_MS 500          /* ask Redis again after it failed */
+#define LEASE_POLL_MS 25            /* ask again for a lease another worker holds */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
 #define METRICS_MAX_CODES 64        /* distinct error codes counted (then "other") */
@@ -27,24 +29,42 @@
 static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
 #define NBUCKETS (sizeof(LATENCY_BUCKETS_MS) / sizeof(*LATENCY_BUCKETS_MS))
 
-enum job_state { JOB_RATE_WAIT, JOB_READY, JOB_FETCHING, JOB_PUBLISHING };
+/* Where a job is in its life: each state is one wait, and says what may end it. The
+ * transitions, and what a drain or a lost connection does in each state, are in job.c. */
+enum job_state {
+    JOB_QUEUED,         /* in its host's line: one job per host and worker books at a time */
+    JOB_BOOKING,        /* holds the host's turn; a booking is out at Redis */
+    JOB_SLOT_WAIT,      /* a slot is booked; the timer fires at its time */
+    JOB_LEASE_ASKING,   /* at the slot's time; a lease request is out at Redis */
+    JOB_LEASE_WAIT,     /* holds the turn; every lease is held: the timer, then book again */
+    JOB_PENALTY_WAIT,   /* holds the turn; the host is paused (429/503): timer, book again */
+    JOB_HORIZON_WAIT,   /* holds the turn; the host is booked far ahead: timer, book again */
+    JOB_REDIS_WAIT,     /* holds the turn; Redis could not answer: timer, book again */
+    JOB_READY,          /* slot and lease held; in line for a transfer (--concurrency) */
+    JOB_FETCHING,       /* the transfer runs; the timer renews the lease */
+    JOB_PUBLISHING,     /* the outcome is published; waiting for the broker's confirm */
+    JOB_ABANDONED,      /* the connection it came on is gone: waits only for the Redis answer
+                           or the transfer still out, then gives back its lease and goes */
+};
+
+enum outcome_kind { OUT_RECORD, OUT_DEAD, OUT_RETRY };
 
 struct job {
     struct worker *w;
     struct job *prev, *next;    /* all jobs in hand */
-    struct job *ready_next;     /* JOB_READY: the queue of slots waiting for a transfer */
+    struct job *line_next;      /* JOB_QUEUED: its host's line; JOB_READY: the ready line */
     uint64_t tag;               /* input delivery tag */
     enum job_state state;
     struct message msg;
-    char *host;
-    struct loop_timer timer;    /* rate wait */
-    int asked;                  /* a rate request is outstanding */
+    struct policy_host *ph;     /* its host's entry (a reference), NULL before parsing */
+    struct loop_timer timer;    /* the state's timer: slot, backoff, lease renewal */
+    int has_lease;              /* a lease is held under lease_id */
+    char lease_id[48];
     uint64_t seq;               /* confirm sequence of our outcome */
     char *out_body;             /* the outcome, kept until confirmed (republished on nack) */
     const char *out_queue;
-    int orphan;                 /* its connection is gone: finish quietly, publish nothing */
     uint64_t out_expire_ms;     /* per-message expiration of a retry, 0 otherwise */
-    enum { OUT_RECORD, OUT_DEAD, OUT_RETRY } out_kind;
+    enum outcome_kind out_kind;
 };
 
 struct worker {
@@ -52,12 +72,15 @@ struct worker {
     struct loop *loop;
     struct broker *in, *out;
     struct kv *kv;
+    struct policy *policy;
     struct fetcher *fetcher;
     struct job *jobs;
     size_t njobs;
-    struct job *ready_head, *ready_tail; /* slots due, waiting for a free transfer (FIFO) */
+    struct job *ready_head, *ready_tail; /* JOB_READY, waiting for a free transfer (FIFO) */
     char q_urls[128], q_records[128], q_dead[128];
     char q_delay[RETRY_LEVELS][128];
+    char id[24];                /* this process among all workers: names its leases */
+    uint64_t lease_seq;
     struct loop_timer tick;
     int sigfd;
     int consuming;              /* the consumer is started (once Redis answers) */
@@ -72,7 +95,10 @@ struct worker {
     uint64_t last_progress_ms;
     int redis_down_logged;
     struct {
-        uint64_t records, dead, retries, bytes, fetch_errors, rate_waits, late_slots;
+        uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
+        uint64_t waits_rate, waits_lease, waits_penalty; /* by what a fetch waited for */
+        uint64_t lease_expiries;            /* leases found expired while their fetch ran */
+        uint64_t penalties;                 /* 429/503 answers that paused their host */
         uint64_t sent_back;                 /* deliveries that arrived while draining */
         uint64_t by_class[6];               /* responses by status class: 1xx..5xx, other */
         uint64_t latency[NBUCKETS + 1];     /* fetch latency histogram (+Inf last) */
@@ -94,12 +120,20 @@ void job_on_delivery(const struct broker_delivery *d, void *arg);
 /* The broker confirmed (ok) or refused an outcome: ack the input, or publish again. */
 void job_on_confirm(uint64_t seq, int multiple, int ok, void *arg);
 
-/* Returns to the queue every job that has not started fetching and is not waiting for
- * Redis. Returns how many. */
+/* Draining: returns to the queue every job that has not started fetching and is not waiting
+ * for a Redis answer (those go back when it comes). Returns how many. */
 size_t jobs_return_waiting(struct worker *w);
 
-/* Unlinks and frees a job (its delivery is neither acked nor rejected here). */
-void job_free(struct job *j);
+/* The broker connections are gone: lets go of every job (their deliveries come back to some
+ * worker); the ones with a Redis answer or a transfer still out are abandoned and go when it
+ * arrives. */
+void jobs_abandon_all(struct worker *w);
+
+/* At exit: frees every job at once, whatever it waits for (callbacks will not run). */
+void jobs_free_all(struct worker *w);
+
+/* Jobs in each state, for the progress line and metrics. */
+void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1]);
 
 /* -- worker.c -- */
 

@@ -33,6 +33,10 @@ struct transfer {
     struct transfer *prev, *next;
     CURL *easy;
     char *url;
+    enum fetch_purpose purpose;
+    struct curl_slist *headers; /* the request's own header lines */
+    size_t max_bytes;           /* this request's ceiling */
+    int keep_partial;           /* over the ceiling: keep what fits */
     fetch_done_fn *done;
     void *arg;
     char *body;
@@ -57,6 +61,7 @@ static void transfer_free(struct transfer *t)
     if (t->next)
         t->next->prev = t->prev;
     curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
     free(t->body);
     free(t->url);
     free(t);
@@ -120,7 +125,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
     struct transfer *t = arg;
     size_t bytes = size * n;
-    if (t->len + bytes > t->f->opts.max_bytes) {
+    if (t->len + bytes > t->max_bytes) {
+        if (t->keep_partial && t->len < t->max_bytes) {
+            size_t fits = t->max_bytes - t->len;
+            if (on_body(data, 1, fits, arg) != fits)
+                return 0;
+        }
         t->too_large = 1;
         return 0; /* CURLE_WRITE_ERROR: the transfer ends now, with what we know */
     }
@@ -241,9 +251,12 @@ static void finish(struct transfer *t, CURLcode rc)
         .elapsed_ms = (uint64_t)total_us / 1000,
         .detail = "",
         .retry_after_s = retry_after > 0 ? (int64_t)retry_after : -1,
+        .purpose = t->purpose,
     };
     char detail[CURL_ERROR_SIZE + 128];
-    if (rc == CURLE_OK && !t->too_large && !t->blocked) {
+    int cut = t->too_large && t->keep_partial && status > 0 && !t->blocked;
+    if ((rc == CURLE_OK && !t->too_large && !t->blocked) || cut) {
+        r.partial = cut;
         r.status = status;
         r.content_type = content_type;
         r.body = t->body ? t->body : "";
@@ -254,7 +267,7 @@ static void finish(struct transfer *t, CURLcode rc)
             snprintf(detail, sizeof(detail), "refused to connect to %s (not a public address)",
                      t->blocked_addr);
         else if (t->too_large)
-            snprintf(detail, sizeof(detail), "body exceeds --max-bytes %zu", f->opts.max_bytes);
+            snprintf(detail, sizeof(detail), "body exceeds --max-bytes %zu", t->max_bytes);
         else if (t->headers_too_large)
             snprintf(detail, sizeof(detail), "response headers exceed %d bytes",
                      FETCH_MAX_HEADER_BYTES);
@@ -340,7 +353,8 @@ size_t fetcher_in_flight(const struct fetcher *f)
     return f->in_flight;
 }
 
-int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void *arg)
+int fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_done_fn *done,
+                  void *arg)
 {
     struct transfer *t = calloc(1, sizeof(*t));
     if (!t)
@@ -348,12 +362,23 @@ int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void 
     t->f = f;
     t->done = done;
     t->arg = arg;
-    t->url = strdup(url);
+    t->purpose = req->purpose;
+    t->max_bytes = req->max_bytes ? req->max_bytes : f->opts.max_bytes;
+    t->keep_partial = req->keep_partial;
+    t->url = strdup(req->url);
     t->easy = curl_easy_init();
     if (!t->url || !t->easy)
         goto fail;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        struct curl_slist *l = curl_slist_append(t->headers, req->headers[i]);
+        if (!l)
+            goto fail;
+        t->headers = l;
+    }
     CURL *e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    if (t->headers)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -369,12 +394,15 @@ int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void 
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, f->opts.max_redirects);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS,
+                     req->max_redirects >= 0 ? req->max_redirects : f->opts.max_redirects);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, f->opts.timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, f->opts.connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, f->opts.low_speed_bytes);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->opts.low_speed_time_s);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->opts.max_bytes);
+    /* A declared length over the ceiling fails at once, unless a cut body is wanted. */
+    if (!t->keep_partial)
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_bytes);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
         goto fail;
@@ -386,6 +414,7 @@ int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void 
     return 0; /* add_handle armed a 0 ms timer: the transfer starts from the loop */
 fail:
     curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
     free(t->url);
     free(t);
     return -1;

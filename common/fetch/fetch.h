@@ -23,6 +23,24 @@ struct fetch_opts {
     int allow_private;          /* allow loopback/private addresses */
 };
 
+/* Why a transfer is made: the same transfer serves each, with its own limits. */
+enum fetch_purpose {
+    FETCH_PAGE,                 /* a URL of the queue: a record or a dead letter */
+    FETCH_ROBOTS,               /* a host's robots.txt: rules for every worker */
+};
+
+/* One request. Strings are copied by fetcher_start. */
+struct fetch_request {
+    const char *url;
+    enum fetch_purpose purpose;
+    const char *const *headers; /* "Name: value" lines added to the request, or NULL */
+    size_t nheaders;
+    long max_redirects;         /* < 0: the fetcher's --max-redirects */
+    size_t max_bytes;           /* 0: the fetcher's --max-bytes */
+    int keep_partial;           /* over max_bytes: a result with the first max_bytes and
+                                   `partial` set, not a too_large error */
+};
+
 struct fetch_result {
     const char *url;            /* as requested */
     const char *error;          /* NULL for an HTTP response, else a contract error code */
@@ -34,6 +52,8 @@ struct fetch_result {
     size_t len;
     uint64_t elapsed_ms;
     int64_t retry_after_s;      /* the response's Retry-After in seconds (either form), or -1 */
+    int partial;                /* keep_partial: the body was cut at max_bytes */
+    enum fetch_purpose purpose; /* as requested */
 };
 
 typedef void fetch_done_fn(const struct fetch_result *r, void *arg);
@@ -43,9 +63,10 @@ struct fetcher *fetcher_new(struct loop *l, const struct fetch_opts *o, char *er
 /* Ends every transfer without calling its callback, then frees. NULL is a no-op. */
 void fetcher_free(struct fetcher *f);
 
-/* Starts fetching url; done runs exactly once, from the loop (never inline). Copies url.
- * Returns 0, or -1 when the transfer could not be set up. */
-int fetcher_start(struct fetcher *f, const char *url, fetch_done_fn *done, void *arg);
+/* Starts the request; done runs exactly once, from the loop (never inline). Copies what it
+ * needs of req. Returns 0, or -1 when the transfer could not be set up. */
+int fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_done_fn *done,
+                  void *arg);
 
 /* Transfers started and not yet done. */
 size_t fetcher_in_flight(const struct fetcher *f);

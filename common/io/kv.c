@@ -1,5 +1,5 @@
 /* kv.c -- hiredis async on our loop (adapter modelled on hiredis adapters/ae.h), reconnects
- * with capped backoff, and the GCRA rate-limit script. */
+ * with capped backoff, and scripts by SHA1 with the NOSCRIPT fallback. */
 #include "kv.h"
 
 #include <curl/curl.h>
@@ -15,27 +15,6 @@
 #define KV_RECONNECT_MIN_MS 200
 #define KV_RECONNECT_MAX_MS 10000
 
-/* GCRA ("virtual scheduling") with reservation: each call books the next free slot of the
- * host's schedule and answers how long to wait for it, so workers sleep on a timer instead
- * of polling Redis. The clock is Redis' own TIME, so workers' clocks never matter. Times are
- * microseconds (doubles hold them exactly until year 2255). The key expires once its
- * schedule is in the past, so idle hosts cost no memory.
- * KEYS[1] schedule key; ARGV: interval_us, burst, max_wait_us. */
-static const char RATE_SCRIPT[] =
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
-    "local interval = tonumber(ARGV[1])\n"
-    "local tolerance = interval * (tonumber(ARGV[2]) - 1)\n"
-    "local tat = tonumber(redis.call('GET', KEYS[1]) or now)\n"
-    "if tat < now then tat = now end\n"
-    "local wait = tat - tolerance - now\n"
-    "if wait < 0 then wait = 0 end\n"
-    "if wait > tonumber(ARGV[3]) then return -wait end\n"
-    "local new_tat = tat + interval\n"
-    "redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX',\n"
-    "           math.floor((new_tat - now) / 1000) + 1000)\n"
-    "return wait\n";
-
 struct kv {
     struct loop *loop;
     redisAsyncContext *ac;      /* NULL while disconnected */
@@ -43,16 +22,29 @@ struct kv {
     int fd;                     /* the context's socket, -1 when none */
     int reading, writing;       /* what the adapter watches */
     struct kv_endpoint ep;
-    char rate_sha[41];          /* "" until SCRIPT LOAD answered */
+    struct kv_script *scripts;  /* registered, loaded on every connect */
     struct loop_timer reconnect_timer;
     uint64_t backoff_ms;
     int freeing;
 };
 
+struct kv_script {
+    struct kv_script *next;
+    const char *source;         /* borrowed: a string constant */
+    char sha[41];               /* "" until SCRIPT LOAD answered on this connection */
+};
+
+/* One kv_eval in flight. The arguments are kept so that a NOSCRIPT answer can be replayed
+ * with the script's source. */
 struct kv_call {
     struct kv *kv;
-    kv_rate_fn *cb;
+    struct kv_script *script;
+    kv_reply_fn *cb;
     void *arg;
+    int replayed;               /* sent again as EVAL after NOSCRIPT */
+    size_t argc;                /* "EVALSHA", sha, nkeys, keys..., args... */
+    char **argv;
+    size_t *argvlen;
 };
 
 /* -- adapter -- */
@@ -108,7 +100,8 @@ static void schedule_reconnect(struct kv *kv)
 {
     kv->ac = NULL;
     kv->ready = 0;
-    kv->rate_sha[0] = '\0';
+    for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
+        sc->sha[0] = '\0';
     if (kv->freeing)
         return;
     kv->backoff_ms = kv->backoff_ms ? kv->backoff_ms * 2 : KV_RECONNECT_MIN_MS;
@@ -119,11 +112,16 @@ static void schedule_reconnect(struct kv *kv)
 
 static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
 {
-    struct kv *kv = privdata;
+    struct kv_script *sc = privdata;
     redisReply *reply = r;
     (void)ac;
     if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40)
-        memcpy(kv->rate_sha, reply->str, 41);
+        memcpy(sc->sha, reply->str, 41);
+}
+
+static void load_script(struct kv *kv, struct kv_script *sc)
+{
+    redisAsyncCommand(kv->ac, on_script_loaded, sc, "SCRIPT LOAD %s", sc->source);
 }
 
 static void on_ready(redisAsyncContext *ac, void *r, void *privdata)
@@ -190,7 +188,8 @@ static void connect_now(struct kv *kv)
     /* Commands queue until the connection is up; hiredis writes them in order. */
     if (kv->ep.password[0])
         redisAsyncCommand(ac, NULL, NULL, "AUTH %s", kv->ep.password);
-    redisAsyncCommand(ac, on_script_loaded, kv, "SCRIPT LOAD %s", RATE_SCRIPT);
+    for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
+        load_script(kv, sc);
     redisAsyncCommand(ac, on_ready, kv, "SELECT %d", kv->ep.db);
 }
 
@@ -267,6 +266,11 @@ void kv_free(struct kv *kv)
     loop_timer_stop(kv->loop, &kv->reconnect_timer);
     if (kv->ac)
         redisAsyncFree(kv->ac); /* runs pending callbacks with NULL, then cleanup */
+    while (kv->scripts) {
+        struct kv_script *next = kv->scripts->next;
+        free(kv->scripts);
+        kv->scripts = next;
+    }
     free(kv);
 }
 
@@ -275,52 +279,104 @@ int kv_ready(const struct kv *kv)
     return kv->ready;
 }
 
-static void on_rate_reply(redisAsyncContext *ac, void *r, void *privdata)
+struct kv_script *kv_script_add(struct kv *kv, const char *source)
+{
+    struct kv_script *sc = calloc(1, sizeof(*sc));
+    if (!sc)
+        return NULL;
+    sc->source = source;
+    sc->next = kv->scripts;
+    kv->scripts = sc;
+    if (kv->ac)
+        load_script(kv, sc); /* queued behind the connect: hiredis sends in order */
+    return sc;
+}
+
+static void call_free(struct kv_call *call)
+{
+    for (size_t i = 0; i < call->argc; i++)
+        free(call->argv[i]);
+    free(call->argv);
+    free(call->argvlen);
+    free(call);
+}
+
+/* argv[0..1] are "EVALSHA" sha, or "EVAL" source when the hash is not known. */
+static int call_send(struct kv_call *call, int by_source);
+
+static void on_eval_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     struct kv_call *call = privdata;
     redisReply *reply = r;
     (void)ac;
-    if (!reply) {
-        call->cb(0, "redis connection lost", call->arg);
-    } else if (reply->type == REDIS_REPLY_INTEGER) {
-        call->cb(reply->integer, NULL, call->arg);
-    } else {
+    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
+        !call->replayed) {
+        /* Redis restarted (or flushed its scripts) since SCRIPT LOAD: send the source this
+         * once, and load it again for the calls that follow. */
+        call->script->sha[0] = '\0';
+        load_script(call->kv, call->script);
+        call->replayed = 1;
+        if (call_send(call, 1) == 0)
+            return;
+        call->cb(NULL, "script: NOSCRIPT, and sending its source failed", call->arg);
+    } else if (!reply) {
+        call->cb(NULL, "redis connection lost", call->arg);
+    } else if (reply->type == REDIS_REPLY_ERROR) {
         char why[256];
-        snprintf(why, sizeof(why), "rate script: %s",
-                 reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply type");
-        /* NOSCRIPT after a Redis restart: forget the hash; the next call sends the script. */
-        if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0)
-            call->kv->rate_sha[0] = '\0';
-        call->cb(0, why, call->arg);
+        snprintf(why, sizeof(why), "script: %s", reply->str);
+        call->cb(NULL, why, call->arg);
+    } else {
+        call->cb(reply, NULL, call->arg);
     }
-    free(call);
+    call_free(call);
 }
 
-int kv_rate_acquire(struct kv *kv, const char *prefix, const char *host, uint64_t interval_us,
-                    unsigned burst, uint64_t max_wait_us, kv_rate_fn *cb, void *arg)
+static int call_send(struct kv_call *call, int by_source)
+{
+    struct kv_script *sc = call->script;
+    free(call->argv[0]);
+    free(call->argv[1]);
+    call->argv[0] = strdup(by_source || !sc->sha[0] ? "EVAL" : "EVALSHA");
+    call->argv[1] = strdup(by_source || !sc->sha[0] ? sc->source : sc->sha);
+    if (!call->argv[0] || !call->argv[1] || !call->kv->ac)
+        return -1;
+    call->argvlen[0] = strlen(call->argv[0]);
+    call->argvlen[1] = strlen(call->argv[1]);
+    return redisAsyncCommandArgv(call->kv->ac, on_eval_reply, call, (int)call->argc,
+                                 (const char **)call->argv, call->argvlen) == REDIS_OK ? 0 : -1;
+}
+
+int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, size_t nkeys,
+            const char *const *args, size_t nargs, kv_reply_fn *cb, void *arg)
 {
     if (!kv->ready || !kv->ac)
         return -1;
-    struct kv_call *call = malloc(sizeof(*call));
+    struct kv_call *call = calloc(1, sizeof(*call));
     if (!call)
         return -1;
-    *call = (struct kv_call){.kv = kv, .cb = cb, .arg = arg};
-    char key[512];
-    snprintf(key, sizeof(key), "%s:{%s}:rate", prefix, host);
-    char interval[24], burst_s[16], max_wait[24];
-    snprintf(interval, sizeof(interval), "%llu", (unsigned long long)interval_us);
-    snprintf(burst_s, sizeof(burst_s), "%u", burst ? burst : 1);
-    snprintf(max_wait, sizeof(max_wait), "%llu", (unsigned long long)max_wait_us);
-    int st;
-    if (kv->rate_sha[0])
-        st = redisAsyncCommand(kv->ac, on_rate_reply, call, "EVALSHA %s 1 %s %s %s %s",
-                               kv->rate_sha, key, interval, burst_s, max_wait);
-    else
-        st = redisAsyncCommand(kv->ac, on_rate_reply, call, "EVAL %s 1 %s %s %s %s",
-                               RATE_SCRIPT, key, interval, burst_s, max_wait);
-    if (st != REDIS_OK) {
-        free(call);
-        return -1;
+    *call = (struct kv_call){.kv = kv, .script = script, .cb = cb, .arg = arg};
+    call->argc = 3 + nkeys + nargs;
+    call->argv = calloc(call->argc, sizeof(*call->argv));
+    call->argvlen = calloc(call->argc, sizeof(*call->argvlen));
+    if (!call->argv || !call->argvlen)
+        goto fail;
+    char n[24];
+    snprintf(n, sizeof(n), "%zu", nkeys);
+    call->argv[2] = strdup(n);
+    for (size_t i = 0; i < nkeys + nargs; i++)
+        call->argv[3 + i] = strdup(i < nkeys ? keys[i] : args[i - nkeys]);
+    for (size_t i = 2; i < call->argc; i++) {
+        if (!call->argv[i])
+            goto fail;
+        call->argvlen[i] = strlen(call->argv[i]);
     }
+    if (call_send(call, 0) < 0)
+        goto fail;
     return 0;
+fail:
+    if (call->argv)
+        call_free(call);
+    else
+        free(call);
+    return -1;
 }

@@ -1,9 +1,9 @@
-/* kv.h -- trawl's Redis client for the event loop: a hiredis async context on our loop,
- * reconnecting on its own, and the cluster-wide per-host rate limiter.
+/* kv.h -- trawl's Redis client for the event loop: a hiredis async context on our loop that
+ * reconnects on its own, and Lua scripts run by their SHA1 with NOSCRIPT handled here, once,
+ * for every script (after a Redis restart the script is sent again and the call goes on).
  *
- * Every key is "PREFIX:{HOST}:..." so that all the keys of one host share a hash tag: the
- * scripts that will combine them (concurrency slots, penalties, robots) then run unchanged on
- * Redis Cluster. */
+ * What the scripts do belongs to their owners (policy/ holds the per-host ones); this module
+ * knows nothing of hosts or rates. */
 #ifndef TRAWL_KV_H
 #define TRAWL_KV_H
 
@@ -12,6 +12,7 @@
 
 struct loop;
 struct kv;
+struct redisReply;
 
 /* Where a Redis is, from a redis://[:password@]host[:port][/db] URL. */
 struct kv_endpoint {
@@ -33,16 +34,21 @@ void kv_free(struct kv *kv);
 /* 1 once connected (and authenticated); 0 while connecting or reconnecting. */
 int kv_ready(const struct kv *kv);
 
-/* Called with the time to wait before the request may go, or err set (Redis unreachable: the
- * caller must not fetch, and asks again later). */
-typedef void kv_rate_fn(int64_t wait_us, const char *err, void *arg);
+/* A script's handle, from kv_script_add. */
+struct kv_script;
 
-/* Reserves the next request slot for `host` in a GCRA schedule of one request per
- * interval_us with `burst` requests allowed at once, shared by every worker through Redis
- * (one round trip, one atomic script). wait_us >= 0: the slot is reserved, fetch after that
- * long. wait_us < 0: the schedule is booked further than max_wait_us ahead; nothing was
- * reserved, ask again after -wait_us. Copies host. Returns 0, or -1 when not connected. */
-int kv_rate_acquire(struct kv *kv, const char *prefix, const char *host, uint64_t interval_us,
-                    unsigned burst, uint64_t max_wait_us, kv_rate_fn *cb, void *arg);
+/* Registers a Lua script (source borrowed: a string constant). It is loaded on every
+ * (re)connect. Returns NULL when out of memory. Scripts live as long as kv. */
+struct kv_script *kv_script_add(struct kv *kv, const char *source);
+
+/* The answer to a call: reply is hiredis' (borrowed: valid during the callback only), or
+ * NULL with err set when Redis was unreachable, the connection dropped, or the script
+ * failed ("rate script: ERR ..."). A reply of type error is turned into err. */
+typedef void kv_reply_fn(const struct redisReply *reply, const char *err, void *arg);
+
+/* Runs script with nkeys keys followed by nargs arguments (all copied). cb runs exactly once,
+ * from the loop, never inline. Returns 0, or -1 when not connected (cb will not run). */
+int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, size_t nkeys,
+            const char *const *args, size_t nargs, kv_reply_fn *cb, void *arg);
 
 #endif

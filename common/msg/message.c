@@ -109,6 +109,15 @@ static int parse_json(const char *body, size_t len, struct message *out, char *e
         }
         out->attempt = (int)json_integer_value(attempt);
     }
+    json_t *parked = json_object_get(root, "parked");
+    if (parked) {
+        if (!json_is_integer(parked) || json_integer_value(parked) < 0 ||
+            json_integer_value(parked) > 1000) {
+            snprintf(err, errlen, "\"parked\" must be an integer from 0 to 1000");
+            goto out;
+        }
+        out->parked = (int)json_integer_value(parked);
+    }
     json_t *errors = json_object_get(root, "errors");
     if (errors && !json_is_array(errors)) {
         snprintf(err, errlen, "\"errors\" must be an array");
@@ -198,11 +207,15 @@ char *message_encode(const char *url)
     return s;
 }
 
-char *message_encode_retry(const struct message *m, int attempt, json_t *errors)
+char *message_encode_again(const struct message *m, int attempt, json_t *errors, int parked)
 {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:O}", "url", m->url, "kind",
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "url", m->url, "kind",
                           m->kind == MESSAGE_FEED ? "feed" : "page", "depth", (int)m->depth,
-                          "attempt", attempt, "errors", errors);
+                          "attempt", attempt);
+    if (o && errors)
+        json_object_set(o, "errors", errors);
+    if (o && parked > 0)
+        json_object_set_new(o, "parked", json_integer(parked));
     if (o && m->meta)
         json_object_set(o, "meta", m->meta);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;

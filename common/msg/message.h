@@ -17,6 +17,7 @@ struct message {
     json_t *meta;           /* owned reference, NULL when absent */
     int attempt;            /* attempts made before this delivery ("attempt", 0 when absent) */
     json_t *errors;         /* owned: the earlier attempts' errors ("errors"), NULL when none */
+    int parked;             /* times it was set aside for a busy host ("parked", 0 when absent) */
 };
 
 /* Parses a delivery body. `content_type` may be "" or NULL. Returns 0 and fills out (release
@@ -30,8 +31,9 @@ void message_cleanup(struct message *m);
 /* Builds the JSON body of an input message for `url` (canonical). Caller frees. */
 char *message_encode(const char *url);
 
-/* Builds the body of m tried again: its fields, "attempt": attempt, and "errors": errors
- * (borrowed). Caller frees; NULL when out of memory. */
-char *message_encode_retry(const struct message *m, int attempt, json_t *errors);
+/* Builds the body of m sent round again, for a retry or after parking: its fields,
+ * "attempt": attempt, "errors": errors (borrowed; left out when NULL) and "parked": parked
+ * (left out when 0). Caller frees; NULL when out of memory. */
+char *message_encode_again(const struct message *m, int attempt, json_t *errors, int parked);
 
 #endif

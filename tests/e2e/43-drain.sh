@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 43-drain.sh -- SIGTERM drains a worker: it stops taking URLs, lets the 20 transfers in flight
 # (a slow server: 3 s each) finish, publishes their records, returns the rest of what it held
-# to the queue and exits 0 within the grace. A second worker finishes the crawl: every URL has
+# to the queue and exits 0 within the grace (--host-concurrency 20: one host serves all 20). A second worker finishes the crawl: every URL has
 # its record, none twice (what was in flight was not requeued), no URL fetched twice.
 # trawl-timeout: 300
 set -euo pipefail
@@ -15,7 +15,7 @@ head -n 300 "$SITE_DIR/urls.txt" >>"$dir/urls.txt"
 "$BUILD/producer/trawl-producer" --prefix "$prefix" "$dir/urls.txt" 2>"$dir/producer.log"
 
 "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 1000/s \
-    --concurrency 20 --prefetch 100 --grace 20 2>"$dir/worker1.log" &
+    --host-concurrency 20 --concurrency 20 --prefetch 100 --grace 20 2>"$dir/worker1.log" &
 w1=$!
 # Signal once 20 slow fetches are in flight.
 deadline=$((SECONDS + 60))
@@ -37,7 +37,7 @@ back=$(grep -o 'sent_back=[0-9]*' "$dir/worker1.log" | cut -d= -f2)
 ((back <= 100)) || e2e_fail "worker 1 kept receiving while draining: $back deliveries sent back"
 
 "$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 1000/s \
-    --idle-exit 2 2>"$dir/worker2.log" &
+    --host-concurrency 20 --idle-exit 2 2>"$dir/worker2.log" &
 e2e_wait_pids 120 $!
 e2e_check_outcomes "$prefix" "$dir/urls.txt" "$dir" --no-dead
 grep -q "repeats=0$" <(/usr/bin/python3 "$TRAWL_ROOT/tests/e2e/check_invariant.py" \
