@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "extract.h"
+#include "robots.h"
 #include "log.h"
 #include "record.h"
 #include "url.h"
@@ -86,6 +87,10 @@ static void leave_state(struct job *j)
     struct worker *w = j->w;
     struct policy_host *h = j->ph;
     loop_timer_stop(w->loop, &j->timer);
+    if (j->state == JOB_ROBOTS_WAIT)
+        line_remove((struct job **)&j->site->wait_head, (struct job **)&j->site->wait_tail, j);
+    if (!h)
+        return;
     if (j->state == JOB_QUEUED)
         line_remove((struct job **)&h->queue_head, (struct job **)&h->queue_tail, j);
     else if (j->state == JOB_READY)
@@ -126,12 +131,14 @@ static void give_back_lease(struct job *j)
 static void job_free(struct job *j)
 {
     struct worker *w = j->w;
-    if (j->ph) {
-        leave_state(j);
-        give_back_lease(j);
+    leave_state(j);
+    give_back_lease(j);
+    if (j->ph)
         policy_host_put(w->policy, j->ph);
-    } else {
-        loop_timer_stop(w->loop, &j->timer);
+    if (j->site) {
+        if (j->purpose == FETCH_ROBOTS)
+            robots_job_gone(j);
+        policy_site_put(w->policy, j->site);
     }
     if (j->prev)
         j->prev->next = j->next;
@@ -145,10 +152,12 @@ static void job_free(struct job *j)
     free(j);
 }
 
-/* Back to the queue, unstarted (basic.reject with requeue). */
+/* Back to the queue, unstarted (basic.reject with requeue). A robots job has no delivery:
+ * it just goes, and its site's claim with it. */
 static void job_return(struct job *j)
 {
-    broker_reject(j->w->in, j->tag, 1);
+    if (j->purpose == FETCH_PAGE)
+        broker_reject(j->w->in, j->tag, 1);
     job_free(j);
 }
 
@@ -175,8 +184,7 @@ static void publish_outcome(struct job *j, const char *queue, char *body,
                             enum outcome_kind kind, uint64_t expire_ms)
 {
     struct worker *w = j->w;
-    if (j->ph)
-        leave_state(j);
+    leave_state(j);
     give_back_lease(j);
     j->state = JOB_PUBLISHING;
     j->out_queue = queue;
@@ -212,8 +220,7 @@ static void count_error(struct worker *w, const char *code)
     w->n.errors[i].count++;
 }
 
-/* A dead letter for a message that never became a fetch (it counts as one attempt). */
-static void publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
+void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
                          const char *detail)
 {
     count_error(j->w, error);
@@ -224,9 +231,9 @@ static void publish_dead(struct job *j, const char *raw, size_t raw_len, const c
     publish_outcome(j, j->w->q_dead, body, OUT_DEAD, 0);
 }
 
-/* A failed attempt: another one after a wait in a delay queue, or, when attempts are used up
- * or the failure is not transient, a dead letter listing every attempt's error. */
-static void fail_attempt(struct job *j, const char *code, const char *detail, int transient,
+/* Another attempt after a wait in a delay queue, or, when attempts are used up or the
+ * failure is not transient, a dead letter listing every attempt's error. */
+void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
                          int64_t retry_after_s)
 {
     struct worker *w = j->w;
@@ -291,6 +298,13 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         return;
     }
     w->last_activity_ms = loop_now_ms();
+    if (!r->error && (r->status == 429 || r->status == 503)) {
+        /* The site asks to slow down: every worker pauses this host, not just this URL. */
+        policy_penalize(w->policy, j->ph, r->retry_after_s);
+        w->n.penalties++;
+        LOG_I("host paused", "host=%s status=%ld retry_after_s=%lld", j->ph->key, r->status,
+              (long long)r->retry_after_s);
+    }
     size_t b = 0;
     while (b < NBUCKETS && r->elapsed_ms > LATENCY_BUCKETS_MS[b])
         b++;
@@ -299,23 +313,22 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     w->n.fetches++;
     if (!r->error)
         w->n.by_class[r->status >= 100 && r->status < 600 ? r->status / 100 - 1 : 5]++;
-    if (r->error) {
-        w->n.fetch_errors++;
-        fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
+    if (j->purpose == FETCH_ROBOTS) {
+        robots_on_fetched(j, r);
+        j->state = JOB_PUBLISHING; /* nothing out any more; nothing to publish */
+        job_free(j);
         return;
     }
-    if (r->status == 429 || r->status == 503) {
-        /* The site asks to slow down: every worker pauses this host, not just this URL. */
-        policy_penalize(w->policy, j->ph, r->retry_after_s);
-        w->n.penalties++;
-        LOG_I("host paused", "host=%s status=%ld retry_after_s=%lld", j->ph->key, r->status,
-              (long long)r->retry_after_s);
+    if (r->error) {
+        w->n.fetch_errors++;
+        job_fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
+        return;
     }
     if (retry_status_is_transient(r->status)) {
         char code[32], detail[64];
         snprintf(code, sizeof(code), "http_%ld", r->status);
         snprintf(detail, sizeof(detail), "HTTP status %ld", r->status);
-        fail_attempt(j, code, detail, 1, r->retry_after_s);
+        job_fail_attempt(j, code, detail, 1, r->retry_after_s);
         return;
     }
     json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
@@ -344,8 +357,13 @@ static void go(struct job *j)
     }
     j->state = JOB_FETCHING;
     struct fetch_request req = {.url = j->msg.url, .purpose = FETCH_PAGE, .max_redirects = -1};
+    if (j->purpose == FETCH_ROBOTS)
+        robots_request(j, &req);
     if (fetcher_start(w->fetcher, &req, on_fetch_done, j) < 0) {
-        publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
+        if (j->purpose == FETCH_ROBOTS)
+            worker_fatal(w, "cannot fetch robots.txt", "libcurl refused the transfer");
+        else
+            job_publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
         return;
     }
     if (j->has_lease)
@@ -521,6 +539,20 @@ static void host_next(struct worker *w, struct policy_host *h)
 
 /* -- deliveries and confirms -- */
 
+/* A new job joins the set in hand. */
+static void job_link(struct worker *w, struct job *j)
+{
+    j->w = w;
+    j->state = JOB_QUEUED;
+    loop_timer_init(&j->timer, on_book_timer, j);
+    j->next = w->jobs;
+    if (j->next)
+        j->next->prev = j;
+    w->jobs = j;
+    w->njobs++;
+    w->last_activity_ms = loop_now_ms();
+}
+
 void job_on_delivery(const struct broker_delivery *d, void *arg)
 {
     struct worker *w = arg;
@@ -536,16 +568,8 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
         worker_fatal(w, "cannot accept delivery", "out of memory");
         return;
     }
-    j->w = w;
+    job_link(w, j);
     j->tag = d->tag;
-    j->state = JOB_QUEUED;
-    loop_timer_init(&j->timer, on_book_timer, j);
-    j->next = w->jobs;
-    if (j->next)
-        j->next->prev = j;
-    w->jobs = j;
-    w->njobs++;
-    w->last_activity_ms = loop_now_ms();
 
     char why[512];
     int parsed = message_parse(d->body, d->len, d->content_type, &j->msg, why, sizeof(why));
@@ -553,26 +577,69 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
         /* Checked before anything else is done with it: this message has killed workers. */
         snprintf(why, sizeof(why), "delivered %ld times without an outcome (it crashes or hangs "
                  "workers)", d->delivery_count + 1);
-        publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "poison", why);
+        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "poison", why);
         return;
     }
     if (parsed < 0) {
-        publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
+        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
         return;
     }
-    char *host = url_host(j->msg.url);
-    if (!host) {
-        publish_dead(j, NULL, 0, "bad_message", "URL has no host");
+    if (w->cfg->ignore_robots) {
+        job_enter_host_line(j, 0);
         return;
     }
-    j->ph = policy_host_get(w->policy, host);
-    free(host);
-    if (!j->ph) {
+    j->site = policy_site_get(w->policy, j->msg.url, &j->path);
+    if (!j->site) {
         worker_fatal(w, "cannot accept delivery", "out of memory");
         return;
     }
-    line_push((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
+    robots_check(j);
+}
+
+void job_enter_host_line(struct job *j, int front)
+{
+    struct worker *w = j->w;
+    if (!j->ph) {
+        char *host = url_host(j->msg.url);
+        if (!host) {
+            job_publish_dead(j, NULL, 0, "bad_message", "URL has no host");
+            return;
+        }
+        j->ph = policy_host_get(w->policy, host);
+        free(host);
+        if (!j->ph) {
+            worker_fatal(w, "cannot accept delivery", "out of memory");
+            return;
+        }
+    }
+    if (j->site && j->site->rules) {
+        /* Crawl-delay lowers the host's rate; every worker reads the same rules. */
+        double delay_s = robots_crawl_delay(j->site->rules);
+        if (delay_s > w->cfg->max_crawl_delay_s)
+            delay_s = w->cfg->max_crawl_delay_s;
+        if (delay_s > 0 && delay_s * 1e6 > (double)j->ph->interval_us)
+            j->ph->interval_us = (uint64_t)(delay_s * 1e6);
+    }
+    j->state = JOB_QUEUED;
+    if (front)
+        line_push_front((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
+    else
+        line_push((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
     host_next(w, j->ph);
+}
+
+struct job *job_new_internal(struct worker *w, const char *url)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return NULL;
+    j->msg.url = strdup(url);
+    if (!j->msg.url) {
+        free(j);
+        return NULL;
+    }
+    job_link(w, j);
+    return j;
 }
 
 static void settle(struct worker *w, struct job *j, int ok)

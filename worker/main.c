@@ -35,6 +35,14 @@ static const char USAGE[] =
     "  --rate-key host|domain  what a rate, a lease and a pause apply to: each host name\n"
     "                        (default), or each registrable domain (a.example.co.uk and\n"
     "                        b.example.co.uk share one, from the public suffix list)\n"
+    "  --ignore-robots       do not fetch or obey robots.txt (said at start-up). By default\n"
+    "                        each site's robots.txt (RFC 9309) is fetched once a day by one\n"
+    "                        worker and shared through Redis; the group is chosen by the\n"
+    "                        first word of --user-agent (\"trawl\"), else \"*\". A disallowed\n"
+    "                        URL is a \"robots\" dead letter; a robots.txt answering 5xx or\n"
+    "                        unreachable stops the site's URLs (retried) until it answers\n"
+    "  --max-crawl-delay S   a robots.txt Crawl-delay slows its host to one request per\n"
+    "                        delay, at most this many seconds (default 30)\n"
     "  --rules FILE          extra XPath fields, JSON: {\"default\": {FIELD: XPATH},\n"
     "                        \"hosts\": {HOST: {FIELD: XPATH}}}\n"
     "  --max-links N         links kept per page (default 5000)\n"
@@ -145,6 +153,12 @@ static int on_flag(void *arg, const char *name, const char *v, char *err, size_t
             snprintf(err, errlen, "--rate-key '%s': expected host or domain", v);
             return -1;
         }
+    } else if (strcmp(name, "ignore-robots") == 0) {
+        cfg->ignore_robots = 1;
+    } else if (strcmp(name, "max-crawl-delay") == 0) {
+        if (parse_seconds("--max-crawl-delay", v, 0, 86400, &cfg->max_crawl_delay_s, err,
+                          errlen) < 0)
+            return -1;
     } else if (strcmp(name, "burst") == 0) {
         if (parse_count("--burst", v, 1, 100000, &n, err, errlen) < 0)
             return -1;
@@ -204,6 +218,7 @@ int main(int argc, char **argv)
         .concurrency = 64,
         .burst = 1,
         .host_concurrency = 2,
+        .max_crawl_delay_s = 30,
         .rate = {.count = 2, .period_ms = 1000},
         .fetch = {.user_agent = "trawl/" TRAWL_VERSION, .timeout_ms = 30000,
                   .connect_timeout_ms = 10000, .low_speed_bytes = 100, .low_speed_time_s = 10,
@@ -218,7 +233,7 @@ int main(int argc, char **argv)
     struct worker_cli cli_state = {.cfg = &cfg};
     static const struct config_flag flags[] = {
         {"concurrency", 1}, {"prefetch", 1}, {"rate", 1}, {"rate-host", 1}, {"burst", 1},
-        {"host-concurrency", 1}, {"rate-key", 1},
+        {"host-concurrency", 1}, {"rate-key", 1}, {"ignore-robots", 0}, {"max-crawl-delay", 1},
         {"rules", 1}, {"max-links", 1}, {"idle-exit", 1}, {"grace", 1}, {"progress", 1},
         {"user-agent", 1}, {"timeout", 1}, {"connect-timeout", 1}, {"max-bytes", 1},
         {"max-redirects", 1}, {"allow-private", 0}, {"max-attempts", 1},

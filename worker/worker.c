@@ -146,17 +146,19 @@ static void log_progress(struct worker *w)
     size_t st[JOB_ABANDONED + 1];
     jobs_count_states(w, st);
     /* Jobs waiting on politeness (their host's turn, slot, lease or pause), not the network. */
-    size_t polite = st[JOB_QUEUED] + st[JOB_BOOKING] + st[JOB_SLOT_WAIT] +
+    size_t polite = st[JOB_ROBOTS_WAIT] + st[JOB_QUEUED] + st[JOB_BOOKING] + st[JOB_SLOT_WAIT] +
                     st[JOB_LEASE_ASKING] + st[JOB_LEASE_WAIT] + st[JOB_PENALTY_WAIT] +
                     st[JOB_HORIZON_WAIT];
     LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
-          "penalty_waits=%llu late_slots=%llu max_rss_kb=%ld",
+          "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu late_slots=%llu "
+          "max_rss_kb=%ld",
           (unsigned long long)w->n.records,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
           (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
           (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
+          (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
           (unsigned long long)w->n.late_slots, ru.ru_maxrss);
 }
 
@@ -293,9 +295,10 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                       "# TYPE trawl_politeness_waits_total counter\n"
                       "trawl_politeness_waits_total{reason=\"rate\"} %llu\n"
                       "trawl_politeness_waits_total{reason=\"lease\"} %llu\n"
-                      "trawl_politeness_waits_total{reason=\"penalty\"} %llu\n",
+                      "trawl_politeness_waits_total{reason=\"penalty\"} %llu\n"
+                      "trawl_politeness_waits_total{reason=\"robots\"} %llu\n",
                    (unsigned long long)w->n.waits_rate, (unsigned long long)w->n.waits_lease,
-                   (unsigned long long)w->n.waits_penalty);
+                   (unsigned long long)w->n.waits_penalty, (unsigned long long)w->n.waits_robots);
     metrics_printf(o, "# HELP trawl_lease_expiries_total Leases found expired while their fetch "
                       "ran.\n# TYPE trawl_lease_expiries_total counter\n"
                       "trawl_lease_expiries_total %llu\n"
@@ -303,6 +306,13 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                       "every worker.\n# TYPE trawl_penalties_total counter\n"
                       "trawl_penalties_total %llu\n",
                    (unsigned long long)w->n.lease_expiries, (unsigned long long)w->n.penalties);
+    metrics_printf(o, "# HELP trawl_robots_total robots.txt fetches, and pages they decided.\n"
+                      "# TYPE trawl_robots_total counter\n"
+                      "trawl_robots_total{event=\"fetch\"} %llu\n"
+                      "trawl_robots_total{event=\"denied\"} %llu\n"
+                      "trawl_robots_total{event=\"unavailable\"} %llu\n",
+                   (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
+                   (unsigned long long)w->n.robots_unavailable);
     metrics_printf(o, "# HELP trawl_transfers_in_flight Fetches running now.\n"
                       "# TYPE trawl_transfers_in_flight gauge\ntrawl_transfers_in_flight %zu\n"
                       "# HELP trawl_jobs_in_hand URLs taken and not yet settled.\n"
@@ -380,7 +390,7 @@ int worker_run(const struct worker_config *cfg)
         .host_concurrency = cfg->host_concurrency, .key = cfg->rate_key,
         .max_wait_us = RATE_MAX_WAIT_US, .max_retry_after_ms = cfg->max_retry_after_ms,
     };
-    w.policy = policy_new(w.kv, &po, err, sizeof(err));
+    w.policy = policy_new(w.loop, w.kv, &po, err, sizeof(err));
     if (!w.policy)
         goto out;
     w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
@@ -405,6 +415,8 @@ int worker_run(const struct worker_config *cfg)
           (unsigned long long)cfg->rate.period_ms, cfg->host_concurrency,
           cfg->rate_key == POLICY_KEY_DOMAIN ? "domain" : "host");
 
+    if (cfg->ignore_robots)
+        LOG_W("robots.txt ignored", "%s", "(--ignore-robots: sites' crawling rules are not read)");
     w.exit_code = 0;
     if (loop_run(w.loop) < 0)
         worker_fatal(&w, "event loop failed", strerror(errno));

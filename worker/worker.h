@@ -23,6 +23,8 @@ struct worker_config {
     size_t n_host_rates;
     unsigned host_concurrency;  /* requests in flight per host over every worker; 0: no cap */
     enum policy_key rate_key;   /* rates and leases per host or per registrable domain */
+    int ignore_robots;          /* 1: robots.txt is not fetched nor obeyed */
+    double max_crawl_delay_s;   /* a robots.txt Crawl-delay above this counts as this */
     struct fetch_opts fetch;
     struct extract_opts extract;
     struct rules *rules;        /* owned by main; may be NULL */

@@ -22,6 +22,7 @@
 #define REDIS_RETRY_MS 500          /* ask Redis again after it failed */
 #define LEASE_POLL_MS 25            /* ask again for a lease another worker holds */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
+#define ROBOTS_POLL_MS 250          /* ask again for robots.txt another worker is fetching */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
 #define METRICS_MAX_CODES 64        /* distinct error codes counted (then "other") */
 
@@ -32,6 +33,7 @@ static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 500
 /* Where a job is in its life: each state is one wait, and says what may end it. The
  * transitions, and what a drain or a lost connection does in each state, are in job.c. */
 enum job_state {
+    JOB_ROBOTS_WAIT,    /* in its site's line until the site's robots.txt rules are known */
     JOB_QUEUED,         /* in its host's line: one job per host and worker books at a time */
     JOB_BOOKING,        /* holds the host's turn; a booking is out at Redis */
     JOB_SLOT_WAIT,      /* a slot is booked; the timer fires at its time */
@@ -56,6 +58,10 @@ struct job {
     uint64_t tag;               /* input delivery tag */
     enum job_state state;
     struct message msg;
+    enum fetch_purpose purpose; /* FETCH_PAGE: a delivery; FETCH_ROBOTS: no delivery, no
+                                   outcome: it fetches robots.txt for its site's jobs */
+    struct policy_site *site;   /* its origin's robots entry (a reference), or NULL */
+    const char *path;           /* the URL's path and query (borrowed from msg.url) */
     struct policy_host *ph;     /* its host's entry (a reference), NULL before parsing */
     struct loop_timer timer;    /* the state's timer: slot, backoff, lease renewal */
     int has_lease;              /* a lease is held under lease_id */
@@ -96,7 +102,8 @@ struct worker {
     int redis_down_logged;
     struct {
         uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
-        uint64_t waits_rate, waits_lease, waits_penalty; /* by what a fetch waited for */
+        uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
+        uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t lease_expiries;            /* leases found expired while their fetch ran */
         uint64_t penalties;                 /* 429/503 answers that paused their host */
         uint64_t sent_back;                 /* deliveries that arrived while draining */
@@ -134,6 +141,30 @@ void jobs_free_all(struct worker *w);
 
 /* Jobs in each state, for the progress line and metrics. */
 void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1]);
+
+/* Leaves the robots step: into its host's line (at the front with front set). */
+void job_enter_host_line(struct job *j, int front);
+/* Dead letter for a job that was never fetched (it counts as one attempt). */
+void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
+                      const char *detail);
+/* A failed attempt: a retry after a wait in the broker, or a dead letter when attempts are
+ * used up or the failure is not transient. */
+void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
+                      int64_t retry_after_s);
+/* A job with no delivery behind it (a robots.txt fetch), for url. NULL when out of memory. */
+struct job *job_new_internal(struct worker *w, const char *url);
+
+/* -- robots.c -- */
+
+/* A parsed page job of a site: on to its host's line, to a dead letter (disallowed), to a
+ * retry (robots.txt unreachable), or to wait for the site's rules. */
+void robots_check(struct job *j);
+/* The robots job's transfer ended: what it says goes to Redis and to the waiting jobs. */
+void robots_on_fetched(struct job *j, const struct fetch_result *r);
+/* The robots job goes without a result (a drain, a lost connection): the claim is given up. */
+void robots_job_gone(struct job *j);
+/* The request of a robots job: its own limits on redirects and size. */
+void robots_request(const struct job *j, struct fetch_request *req);
 
 /* -- worker.c -- */
 

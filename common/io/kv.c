@@ -263,6 +263,7 @@ void kv_free(struct kv *kv)
     if (!kv)
         return;
     kv->freeing = 1;
+    kv->ready = 0; /* callbacks run below must not send anything */
     loop_timer_stop(kv->loop, &kv->reconnect_timer);
     if (kv->ac)
         redisAsyncFree(kv->ac); /* runs pending callbacks with NULL, then cleanup */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kv.h"
+#include "robots.h"
 
 /* Shared by the scripts: the time in microseconds, and the key's slowdown factor after a
  * penalty (KEYS[3]: hash until_us, factor). While paused it answers how long is left; after,
@@ -110,32 +111,71 @@ static const char PENALIZE_SCRIPT[] =
     "redis.call('PEXPIRE', KEYS[1], math.floor(life_us / 1000) + 1000)\n"
     "return {3, pause}\n";
 
+/* robots.txt, shared: the rules cached for every worker, or a claim on fetching them so
+ * that one worker fetches while the others wait. KEYS: rules, claim. ARGV: owner, claim_ms.
+ * {1, value, ttl_ms}: found; {2}: claimed by the caller; {3}: claimed by another. */
+static const char ROBOTS_LOOKUP_SCRIPT[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v then return {1, v, redis.call('PTTL', KEYS[1])} end\n"
+    "if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2, '', 0} end\n"
+    "return {3, '', 0}\n";
+
+/* Stores a fetch's result and drops the caller's claim. An unavailable robots.txt is kept for
+ * retry_ms, doubling with each failure in a row (counted in KEYS[3] for a day), at most
+ * max_ms; rules for ok_ttl_ms. KEYS: rules, claim, failures. ARGV: owner, value, ok_ttl_ms,
+ * unavailable (0|1), retry_ms, max_ms. */
+static const char ROBOTS_STORE_SCRIPT[] =
+    "local ttl = tonumber(ARGV[3])\n"
+    "if ARGV[4] == '1' then\n"
+    "  local n = redis.call('INCR', KEYS[3])\n"
+    "  redis.call('PEXPIRE', KEYS[3], 86400000)\n"
+    "  ttl = math.min(tonumber(ARGV[5]) * 2 ^ (n - 1), tonumber(ARGV[6]))\n"
+    "else\n"
+    "  redis.call('DEL', KEYS[3])\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[2], 'PX', math.floor(ttl))\n"
+    "if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end\n"
+    "return math.floor(ttl)\n";
+
+/* KEYS: claim. ARGV: owner. */
+static const char ROBOTS_UNCLAIM_SCRIPT[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
 #define POLICY_TABLE_SIZE 4096 /* buckets; entries chain */
+#define POLICY_SITES_CACHED 10000 /* known sites kept when no job holds them */
 
 struct policy {
     struct kv *kv;
     struct policy_opts o;
+    struct loop *loop;
     struct kv_script *book, *lease, *renew, *release, *penalize;
+    struct kv_script *robots_lookup, *robots_store, *robots_unclaim;
     psl_ctx_t *psl_owned;           /* the system's list, when it loads */
     const psl_ctx_t *psl;           /* that, or libpsl's built-in copy */
     struct policy_host *table[POLICY_TABLE_SIZE];
     size_t nhosts;
+    struct policy_site *sites[POLICY_TABLE_SIZE];
+    size_t nsites;
 };
 
 /* One request in flight: what to call back. */
 struct policy_call {
     policy_answer_fn *on_answer;
     policy_renew_fn *on_renew;
+    policy_robots_fn *on_robots;
     void *arg;
 };
 
-struct policy *policy_new(struct kv *kv, const struct policy_opts *o, char *err, size_t errlen)
+struct policy *policy_new(struct loop *l, struct kv *kv, const struct policy_opts *o, char *err,
+                          size_t errlen)
 {
     struct policy *p = calloc(1, sizeof(*p));
     if (!p) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    p->loop = l;
     p->kv = kv;
     p->o = *o;
     p->book = kv_script_add(kv, BOOK_SCRIPT);
@@ -143,7 +183,11 @@ struct policy *policy_new(struct kv *kv, const struct policy_opts *o, char *err,
     p->renew = kv_script_add(kv, RENEW_SCRIPT);
     p->release = kv_script_add(kv, RELEASE_SCRIPT);
     p->penalize = kv_script_add(kv, PENALIZE_SCRIPT);
-    if (!p->book || !p->lease || !p->renew || !p->release || !p->penalize) {
+    p->robots_lookup = kv_script_add(kv, ROBOTS_LOOKUP_SCRIPT);
+    p->robots_store = kv_script_add(kv, ROBOTS_STORE_SCRIPT);
+    p->robots_unclaim = kv_script_add(kv, ROBOTS_UNCLAIM_SCRIPT);
+    if (!p->book || !p->lease || !p->renew || !p->release || !p->penalize ||
+        !p->robots_lookup || !p->robots_store || !p->robots_unclaim) {
         snprintf(err, errlen, "out of memory");
         free(p);
         return NULL;
@@ -162,6 +206,16 @@ struct policy *policy_new(struct kv *kv, const struct policy_opts *o, char *err,
     return p;
 }
 
+static void site_free(struct policy *p, struct policy_site *st)
+{
+    loop_timer_stop(p->loop, &st->timer);
+    robots_free(st->rules);
+    free(st->unavailable);
+    free(st->origin);
+    free(st->host);
+    free(st);
+}
+
 void policy_free(struct policy *p)
 {
     if (!p)
@@ -172,6 +226,12 @@ void policy_free(struct policy *p)
             p->table[i] = h->hash_next;
             free(h->key);
             free(h);
+        }
+    for (size_t i = 0; i < POLICY_TABLE_SIZE; i++)
+        while (p->sites[i]) {
+            struct policy_site *st = p->sites[i];
+            p->sites[i] = st->hash_next;
+            site_free(p, st);
         }
     if (p->psl_owned)
         psl_free(p->psl_owned);
@@ -252,6 +312,77 @@ size_t policy_host_count(const struct policy *p)
     return p->nhosts;
 }
 
+struct policy_site *policy_site_get(struct policy *p, const char *url, const char **path)
+{
+    /* A canonical URL: scheme "://" host [":" port] then the path, which always starts. */
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    const char *end = strchr(host, '/');
+    if (!end)
+        end = host + strlen(host);
+    *path = end;
+    size_t origin_len = (size_t)(end - url);
+    char *origin = strndup(url, origin_len);
+    if (!origin)
+        return NULL;
+    size_t b = bucket_of(origin);
+    struct policy_site *st = p->sites[b];
+    while (st && strcmp(st->origin, origin) != 0)
+        st = st->hash_next;
+    if (st) {
+        free(origin);
+        st->refs++;
+        return st;
+    }
+    st = calloc(1, sizeof(*st));
+    if (!st) {
+        free(origin);
+        return NULL;
+    }
+    st->origin = origin;
+    /* The host for the keys' hash tag: up to a port (an IPv6 literal keeps its brackets). */
+    const char *port = host[0] == '[' ? strstr(host, "]:") : strchr(host, ':');
+    if (port && host[0] == '[')
+        port++;
+    st->host = strndup(host, (size_t)((port && port < end ? port : end) - host));
+    if (!st->host) {
+        free(st->origin);
+        free(st);
+        return NULL;
+    }
+    loop_timer_init(&st->timer, NULL, st);
+    st->refs = 1;
+    st->hash_next = p->sites[b];
+    p->sites[b] = st;
+    p->nsites++;
+    return st;
+}
+
+void policy_site_put(struct policy *p, struct policy_site *st)
+{
+    if (--st->refs > 0)
+        return;
+    if (st->state == SITE_KNOWN && p->nsites <= POLICY_SITES_CACHED)
+        return;
+    struct policy_site **pp = &p->sites[bucket_of(st->origin)];
+    while (*pp != st)
+        pp = &(*pp)->hash_next;
+    *pp = st->hash_next;
+    p->nsites--;
+    site_free(p, st);
+}
+
+void policy_site_know(struct policy_site *st, struct robots *rules, char *unavailable,
+                      uint64_t ttl_ms)
+{
+    robots_free(st->rules);
+    free(st->unavailable);
+    st->rules = rules;
+    st->unavailable = unavailable;
+    st->state = SITE_KNOWN;
+    st->expires_ms = loop_now_ms() + ttl_ms;
+}
+
 /* -- requests -- */
 
 static void key_name(char *out, size_t outlen, const struct policy *p,
@@ -278,6 +409,28 @@ static void on_answer(const struct redisReply *reply, const char *err, void *arg
     free(call);
 }
 
+static void on_robots_answer(const struct redisReply *reply, const char *err, void *arg)
+{
+    struct policy_call *call = arg;
+    if (!err && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+                 reply->element[0]->type != REDIS_REPLY_INTEGER))
+        err = "robots script: unexpected answer";
+    if (err) {
+        call->on_robots(POLICY_ROBOTS_BUSY, NULL, 0, 0, err, call->arg);
+    } else if (reply->element[0]->integer == 1 && reply->elements == 3 &&
+               reply->element[1]->type == REDIS_REPLY_STRING &&
+               reply->element[2]->type == REDIS_REPLY_INTEGER) {
+        long long ttl = reply->element[2]->integer;
+        call->on_robots(POLICY_ROBOTS_FOUND, reply->element[1]->str, reply->element[1]->len,
+                        ttl > 0 ? (uint64_t)ttl : 0, NULL, call->arg);
+    } else {
+        call->on_robots(reply->element[0]->integer == 2 ? POLICY_ROBOTS_CLAIMED
+                                                        : POLICY_ROBOTS_BUSY,
+                        NULL, 0, 0, NULL, call->arg);
+    }
+    free(call);
+}
+
 static void on_renewed(const struct redisReply *reply, const char *err, void *arg)
 {
     struct policy_call *call = arg;
@@ -294,16 +447,17 @@ static void on_ignored(const struct redisReply *reply, const char *err, void *ar
     (void)arg;
 }
 
+/* Runs a script; `cb` (with on_reply's matching type) gets the answer. */
 static int eval(struct policy *p, struct kv_script *sc, const char *const *keys, size_t nkeys,
                 const char *const *args, size_t nargs, kv_reply_fn *on_reply,
-                policy_answer_fn *cb_answer, policy_renew_fn *cb_renew, void *arg)
+                struct policy_call cb)
 {
     struct policy_call *call = NULL;
     if (on_reply != on_ignored) {
         call = malloc(sizeof(*call));
         if (!call)
             return -1;
-        *call = (struct policy_call){.on_answer = cb_answer, .on_renew = cb_renew, .arg = arg};
+        *call = cb;
     }
     if (kv_eval(p->kv, sc, keys, nkeys, args, nargs, on_reply, call) < 0) {
         free(call);
@@ -328,7 +482,8 @@ int policy_book(struct policy *p, struct policy_host *h, const char *lease_id,
     snprintf(recover, sizeof(recover), "%llu", (unsigned long long)POLICY_RECOVER_MS * 1000);
     const char *keys[] = {rate, lease, penalty};
     const char *args[] = {interval, burst, max_wait, lease_max, ttl, lease_id, recover};
-    return eval(p, p->book, keys, 3, args, 7, on_answer, cb, NULL, arg);
+    return eval(p, p->book, keys, 3, args, 7, on_answer,
+                (struct policy_call){.on_answer = cb, .arg = arg});
 }
 
 int policy_take_lease(struct policy *p, struct policy_host *h, const char *lease_id,
@@ -343,7 +498,8 @@ int policy_take_lease(struct policy *p, struct policy_host *h, const char *lease
     snprintf(recover, sizeof(recover), "%llu", (unsigned long long)POLICY_RECOVER_MS * 1000);
     const char *keys[] = {lease, penalty};
     const char *args[] = {lease_max, ttl, lease_id, recover};
-    return eval(p, p->lease, keys, 2, args, 4, on_answer, cb, NULL, arg);
+    return eval(p, p->lease, keys, 2, args, 4, on_answer,
+                (struct policy_call){.on_answer = cb, .arg = arg});
 }
 
 int policy_renew_lease(struct policy *p, struct policy_host *h, const char *lease_id,
@@ -354,7 +510,8 @@ int policy_renew_lease(struct policy *p, struct policy_host *h, const char *leas
     snprintf(ttl, sizeof(ttl), "%d", POLICY_LEASE_TTL_MS);
     const char *keys[] = {lease};
     const char *args[] = {lease_id, ttl};
-    return eval(p, p->renew, keys, 1, args, 2, on_renewed, NULL, cb, arg);
+    return eval(p, p->renew, keys, 1, args, 2, on_renewed,
+                (struct policy_call){.on_renew = cb, .arg = arg});
 }
 
 void policy_release_lease(struct policy *p, struct policy_host *h, const char *lease_id)
@@ -363,7 +520,7 @@ void policy_release_lease(struct policy *p, struct policy_host *h, const char *l
     key_name(lease, sizeof(lease), p, h, "lease");
     const char *keys[] = {lease};
     const char *args[] = {lease_id};
-    eval(p, p->release, keys, 1, args, 1, on_ignored, NULL, NULL, NULL);
+    eval(p, p->release, keys, 1, args, 1, on_ignored, (struct policy_call){0});
 }
 
 void policy_penalize(struct policy *p, struct policy_host *h, int64_t retry_after_s)
@@ -381,5 +538,50 @@ void policy_penalize(struct policy *p, struct policy_host *h, int64_t retry_afte
     snprintf(max_factor, sizeof(max_factor), "%d", POLICY_MAX_FACTOR);
     const char *keys[] = {penalty};
     const char *args[] = {pause, max_pause, recover, max_factor};
-    eval(p, p->penalize, keys, 1, args, 4, on_ignored, NULL, NULL, NULL);
+    eval(p, p->penalize, keys, 1, args, 4, on_ignored, (struct policy_call){0});
+}
+
+/* Keys of a site: "PREFIX:{HOST}:robots:ORIGIN" and the like. */
+static void site_key(char *out, size_t outlen, const struct policy *p,
+                     const struct policy_site *st, const char *what)
+{
+    snprintf(out, outlen, "%s:{%s}:%s:%s", p->o.prefix, st->host, what, st->origin);
+}
+
+int policy_robots_lookup(struct policy *p, struct policy_site *st, const char *owner_id,
+                         uint64_t claim_ms, policy_robots_fn *cb, void *arg)
+{
+    char rules[1024], claim[1024], ms[24];
+    site_key(rules, sizeof(rules), p, st, "robots");
+    site_key(claim, sizeof(claim), p, st, "robots-claim");
+    snprintf(ms, sizeof(ms), "%llu", (unsigned long long)claim_ms);
+    const char *keys[] = {rules, claim};
+    const char *args[] = {owner_id, ms};
+    return eval(p, p->robots_lookup, keys, 2, args, 2, on_robots_answer,
+                (struct policy_call){.on_robots = cb, .arg = arg});
+}
+
+void policy_robots_store(struct policy *p, struct policy_site *st, const char *owner_id,
+                         const char *value, int unavailable)
+{
+    char rules[1024], claim[1024], failures[1024];
+    site_key(rules, sizeof(rules), p, st, "robots");
+    site_key(claim, sizeof(claim), p, st, "robots-claim");
+    site_key(failures, sizeof(failures), p, st, "robots-failures");
+    char ttl[24], retry[24], max[24];
+    snprintf(ttl, sizeof(ttl), "%llu", (unsigned long long)POLICY_ROBOTS_TTL_MS);
+    snprintf(retry, sizeof(retry), "%d", POLICY_ROBOTS_RETRY_MS);
+    snprintf(max, sizeof(max), "%d", POLICY_ROBOTS_RETRY_MAX_MS);
+    const char *keys[] = {rules, claim, failures};
+    const char *args[] = {owner_id, value, ttl, unavailable ? "1" : "0", retry, max};
+    eval(p, p->robots_store, keys, 3, args, 6, on_ignored, (struct policy_call){0});
+}
+
+void policy_robots_unclaim(struct policy *p, struct policy_site *st, const char *owner_id)
+{
+    char claim[1024];
+    site_key(claim, sizeof(claim), p, st, "robots-claim");
+    const char *keys[] = {claim};
+    const char *args[] = {owner_id};
+    eval(p, p->robots_unclaim, keys, 1, args, 1, on_ignored, (struct policy_call){0});
 }

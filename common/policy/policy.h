@@ -15,14 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loop.h"
 #include "rate.h"
 
 struct kv;
+struct robots;
 
 #define POLICY_LEASE_TTL_MS 10000   /* a dead worker's lease frees itself this long after */
 #define POLICY_LEASE_RENEW_MS 3000  /* renewed this often while its transfer runs */
 #define POLICY_RECOVER_MS 30000     /* after a penalty, the slowdown halves this often */
 #define POLICY_MAX_FACTOR 64        /* a host penalised again and again: at most 64x slower */
+#define POLICY_ROBOTS_TTL_MS (24 * 3600 * 1000ULL) /* robots.txt rules kept by every worker */
+#define POLICY_ROBOTS_RETRY_MS 30000   /* an unreachable robots.txt: first wait, doubling ... */
+#define POLICY_ROBOTS_RETRY_MAX_MS 3600000 /* ... up to an hour */
 
 enum policy_key { POLICY_KEY_HOST, POLICY_KEY_DOMAIN };
 
@@ -55,6 +60,38 @@ struct policy_host {
     void *queue_head, *queue_tail;  /* the caller's jobs waiting for their turn to book */
 };
 
+/* One origin's robots.txt (scheme://host[:port]) as this worker knows it. The caller keeps
+ * its waiting jobs and drives the states; the policy holds the entry and the Redis side. */
+enum policy_site_state {
+    SITE_UNKNOWN,       /* nothing known: the first job asks Redis */
+    SITE_ASKING,        /* a lookup is out at Redis */
+    SITE_FETCHING,      /* this worker claimed it and fetches robots.txt */
+    SITE_WAITING,       /* another worker fetches it; the timer asks Redis again */
+    SITE_KNOWN,         /* rules (or "unavailable") held until expires_ms */
+};
+
+struct policy_site {
+    struct policy_site *hash_next;
+    char *origin;                   /* "https://example.com" (canonical: no default port) */
+    char *host;                     /* its host, for its keys' hash tag */
+    enum policy_site_state state;
+    struct robots *rules;           /* SITE_KNOWN and available: owned */
+    char *unavailable;              /* SITE_KNOWN and unreachable: "CODE detail", owned */
+    uint64_t expires_ms;            /* SITE_KNOWN: monotonic time to ask again */
+    unsigned refs;                  /* jobs holding this entry */
+    struct loop_timer timer;        /* SITE_WAITING: the next lookup */
+    void *wait_head, *wait_tail;    /* the caller's jobs waiting for the rules */
+};
+
+/* What a robots lookup answered. */
+enum policy_robots_answer {
+    POLICY_ROBOTS_FOUND,    /* value (borrowed) cached for ttl_ms more */
+    POLICY_ROBOTS_CLAIMED,  /* nothing cached: this worker fetches it (a lock is held) */
+    POLICY_ROBOTS_BUSY,     /* another worker fetches it: ask again */
+};
+typedef void policy_robots_fn(enum policy_robots_answer a, const char *value, size_t len,
+                              uint64_t ttl_ms, const char *err, void *arg);
+
 /* What a booking or a lease request answered. */
 enum policy_answer {
     POLICY_GO,          /* slot due now and (with a cap) the lease taken: fetch now */
@@ -72,8 +109,9 @@ typedef void policy_answer_fn(enum policy_answer a, uint64_t wait_us, const char
 typedef void policy_renew_fn(int ok, const char *err, void *arg);
 
 /* Registers the scripts on kv. Returns NULL with the reason in err. */
-struct policy *policy_new(struct kv *kv, const struct policy_opts *o, char *err, size_t errlen);
-void policy_free(struct policy *p); /* every host must have been put; NULL is a no-op */
+struct policy *policy_new(struct loop *l, struct kv *kv, const struct policy_opts *o, char *err,
+                          size_t errlen);
+void policy_free(struct policy *p); /* every entry must have been put; NULL is a no-op */
 
 /* The rate key of a URL's host (the host itself, or its registrable domain). Returns a
  * malloc'd string, or NULL when out of memory. */
@@ -86,6 +124,28 @@ struct policy_host *policy_host_get(struct policy *p, const char *host);
 void policy_host_put(struct policy *p, struct policy_host *h);
 /* Hosts in the table. */
 size_t policy_host_count(const struct policy *p);
+
+/* The entry of the origin of url (canonical), created on first use; takes a reference.
+ * Sets *path to where url's path starts (borrowed from url). NULL when out of memory. */
+struct policy_site *policy_site_get(struct policy *p, const char *url, const char **path);
+/* Drops a reference. A known entry stays cached (up to a bound) for the next job. */
+void policy_site_put(struct policy *p, struct policy_site *s);
+/* Sets what is known of s (taking ownership of rules or unavailable, one of them NULL)
+ * until ttl_ms from now. */
+void policy_site_know(struct policy_site *s, struct robots *rules, char *unavailable,
+                      uint64_t ttl_ms);
+
+/* Looks the site's robots.txt up in Redis, or claims its fetch for this worker (under
+ * owner_id, until claim_ms). Returns 0, or -1 when Redis is not connected. */
+int policy_robots_lookup(struct policy *p, struct policy_site *s, const char *owner_id,
+                         uint64_t claim_ms, policy_robots_fn *cb, void *arg);
+/* Stores what this worker's fetch found and lets the claim go: value is a robots_serialize
+ * form (kept POLICY_ROBOTS_TTL_MS), or, with unavailable set, an unavailable form kept
+ * POLICY_ROBOTS_RETRY_MS doubling with each failure in a row. Fire and forget. */
+void policy_robots_store(struct policy *p, struct policy_site *s, const char *owner_id,
+                         const char *value, int unavailable);
+/* Gives up a claim without storing anything (the fetch could not be made). */
+void policy_robots_unclaim(struct policy *p, struct policy_site *s, const char *owner_id);
 
 /* Books h's next request slot and, when it is due now, one of its leases under lease_id.
  * Returns 0, or -1 when Redis is not connected (cb will not run). */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """server.py -- a misbehaving HTTP/1.1 server on loopback, for testing trawl-worker.
 
-    server.py --port P [--host 127.0.0.1] [--log FILE]
+    server.py --port P [--host 127.0.0.1] [--log FILE] [--events FILE] [--robots FILE]
 
 Written on asyncio streams (not http.server): most cases break HTTP on purpose. Every
 connection is a task of its own, so a slow case never holds up another. The first stdout line
@@ -9,6 +9,19 @@ is "listening on HOST:PORT" (with --port 0 the port is a free one). One line per
 to --log: "<unix time with ms> <request target> <case> <client ip:port>". The query string is
 ignored for routing, so /ok?n=1 and /ok?n=2 are two URLs of one case. tests/fault/README.md
 lists the cases and what the worker must make of each.
+
+--events FILE gets two lines per request, for tests that count requests in flight at the
+server: "<unix time with us> start <target> <client ip:port> <in flight>" once the request
+is read, and "<unix time with us> end <target> <client ip:port> <in flight>" once its response
+was handed to the kernel, or the case gave up (the client went, the server stops). <in flight>
+counts the requests of the whole server between their start and their end: including this one
+on a start line, without it on an end line. Lines are written in the order of the events (one
+event loop), so the file replays as it is. The --log lines stay as they are.
+
+--robots FILE makes /robots.txt a case of its own ("robots-txt" in the log), read from FILE at
+each request: a first line "status: NNN" answers status NNN with a small page; any other
+content is answered as 200 text/plain; no FILE, a 404. Without --robots, /robots.txt is an
+unknown path (404, case not-found). Replace FILE by rename to switch it atomically.
 """
 import argparse
 import asyncio
@@ -18,6 +31,8 @@ import fcntl
 import gzip
 import http
 import os
+import re
+import resource
 import signal
 import socket
 import struct
@@ -115,10 +130,14 @@ def in_thread(fn, *args):
 
 
 class State:
-    """What every connection shares: the cached bodies, /flaky's counters and the log."""
+    """What every connection shares: the cached bodies, /flaky's counters, the logs, the
+    requests in flight and the robots.txt file."""
 
-    def __init__(self, log):
+    def __init__(self, log, events=None, robots=None):
         self.log = log
+        self.events = events
+        self.robots = robots
+        self.inflight = 0
         self.flaky = {}
         self.binary = os.urandom(CHUNK)
         self.gzip_bomb = gzip_zeros(128)  # ~131 KB, inflates to 128 MiB
@@ -415,6 +434,28 @@ async def case_not_found(r):
     return await r.reply(404, page("not found"))
 
 
+ROBOTS_STATUS = re.compile(r"status:\s*(\d{3})\s*$")
+
+
+async def robots_txt(r):
+    # /robots.txt with --robots FILE (not a case_: no route of its own otherwise). FILE is
+    # read at each request: "status: NNN" on its first line answers NNN with a small page,
+    # other content is the 200 text/plain body; no FILE, 404.
+    try:
+        with open(r.state.robots, "rb") as f:
+            body = f.read()
+    except FileNotFoundError:
+        return await r.reply(404, page("no robots.txt"))
+    m = ROBOTS_STATUS.match(body.split(b"\n", 1)[0].decode("latin-1").strip())
+    if m:
+        code = int(m.group(1))
+        if 100 <= code < 200 or code in (204, 304):
+            await r.send(head(code, []))
+            return code >= 200
+        return await r.reply(code, page(f"robots.txt status {code}"))
+    return await r.reply(200, body, ctype="text/plain; charset=utf-8")
+
+
 ROUTES = {"/" + name[5:].replace("_", "-"): fn for name, fn in globals().items()
           if name.startswith("case_") and name != "case_not_found"}
 
@@ -451,6 +492,14 @@ def client(writer):
     return f"{host}:{peer[1]}"
 
 
+def event(state, kind, target, writer):
+    """Counts a request in or out of flight and writes the --events line."""
+    state.inflight += 1 if kind == "start" else -1
+    if state.events and not state.events.closed:  # closed: the server is stopping
+        state.events.write(f"{time.time():.6f} {kind} {printable(target)} {client(writer)} "
+                           f"{state.inflight}\n")
+
+
 async def handle(state, reader, writer):
     try:
         while True:
@@ -463,17 +512,24 @@ async def handle(state, reader, writer):
                 break
             method, target, version, headers = req
             r = Request(reader, writer, state, method, target, headers)
-            fn = ROUTES.get(r.path, case_not_found)
-            name = "not-found" if fn is case_not_found else r.path[1:]
+            if state.robots and r.path == "/robots.txt":
+                fn, name = robots_txt, "robots-txt"
+            else:
+                fn = ROUTES.get(r.path, case_not_found)
+                name = "not-found" if fn is case_not_found else r.path[1:]
             if state.log:
                 state.log.write(f"{time.time():.3f} {printable(target)} {name} {client(writer)}\n")
             # A request body (rare: the worker sends GETs) is read and dropped, up to 1 MB.
             length = headers.get("content-length", "0")
             length = int(length) if length.isdigit() else MIB + 1  # unreadable: close after
             chunked = "transfer-encoding" in headers
-            if 0 < length <= MIB:
-                await reader.readexactly(length)
-            keep = await fn(r)
+            event(state, "start", target, writer)
+            try:
+                if 0 < length <= MIB:
+                    await reader.readexactly(length)
+                keep = await fn(r)
+            finally:
+                event(state, "end", target, writer)
             if (not keep or chunked or length > MIB or method != "GET" or version != "HTTP/1.1"
                     or headers.get("connection", "").lower() == "close"):
                 break
@@ -505,10 +561,24 @@ async def main():
     ap.add_argument("--port", type=int, required=True, help="port to listen on (0: a free one)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
     ap.add_argument("--log", help="file to append one line per request to")
+    ap.add_argument("--events", help="file to append a start and an end line per request to, "
+                    "with the requests in flight on the server")
+    ap.add_argument("--robots", help="serve /robots.txt from this file (read at each request; "
+                    "a first line 'status: NNN' answers NNN, no file 404)")
     args = ap.parse_args()
 
+    # Hundreds of slow requests at once: as many descriptors as we may have.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY
+                                                        else max(soft, 65536), hard))
+        except (ValueError, OSError):
+            pass
     log = open(args.log, "a", buffering=1, encoding="utf-8") if args.log else None
-    state = State(log)
+    events = open(args.events, "a", buffering=1, encoding="utf-8") if args.events else None
+    robots = os.path.abspath(args.robots) if args.robots else None
+    state = State(log, events, robots)
     server = await asyncio.start_server(lambda rd, wr: handle(state, rd, wr), args.host,
                                         args.port, limit=64 * 1024, backlog=1024)
     port = server.sockets[0].getsockname()[1]
@@ -519,8 +589,9 @@ async def main():
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with server:
         await stop.wait()
-    if log:
-        log.close()
+    for f in (log, events):
+        if f:
+            f.close()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Paths to ask about: fixed ones, the tail after the last NUL, and each line from its first
  * '/' (up to a NUL). Each is a NUL-terminated copy in out[], freed by the caller. */
+/* A NUL-terminated copy of at most n bytes of p, ending at a NUL among them. Not strndup:
+ * the input has no NUL after its last byte, and strndup may look for one there (ASan's
+ * strict_string_checks says so). */
+static char *dup_text(const char *p, size_t n)
+{
+    const char *nul = memchr(p, '\0', n);
+    if (nul)
+        n = (size_t)(nul - p);
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, p, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
 static size_t collect_paths(const char *s, size_t size, char *out[MAX_PATHS])
 {
     static const char *const fixed[] = {"/", "", "/a", "/x?y=1", "/%7Ea", "/robots.txt/x"};
@@ -44,7 +60,7 @@ static size_t collect_paths(const char *s, size_t size, char *out[MAX_PATHS])
         const char *last = s + size - 1;
         while (*last)
             last--;
-        out[n++] = strndup(last + 1, (size_t)(s + size - last - 1));
+        out[n++] = dup_text(last + 1, (size_t)(s + size - last - 1));
     }
     const char *p = s, *end = s + size;
     while (p < end && n < MAX_PATHS) {
@@ -53,7 +69,7 @@ static size_t collect_paths(const char *s, size_t size, char *out[MAX_PATHS])
             e++;
         const char *slash = memchr(p, '/', (size_t)(e - p));
         if (slash)
-            out[n++] = strndup(slash, (size_t)(e - slash)); /* stops at a NUL */
+            out[n++] = dup_text(slash, (size_t)(e - slash));
         p = e < end ? e + 1 : e;
     }
     return n;
