@@ -263,6 +263,44 @@ void job_fail_attempt(struct job *j, const char *code, const char *detail, int t
     publish_outcome(j, w->q_delay[level], body, OUT_RETRY, expire_ms);
 }
 
+/* Sets the job aside for delay_ms: its message goes round a delay queue (the URL's attempts
+ * unchanged, its park count one more) and comes back to some worker, so that a host that
+ * cannot take it soon does not hold a place in the prefetch window meanwhile. */
+static void park(struct job *j, uint64_t delay_ms)
+{
+    struct worker *w = j->w;
+    char *body = message_encode_again(&j->msg, j->msg.attempt, j->msg.errors, j->msg.parked + 1);
+    LOG_D("parked", "url=%s host=%s back_ms=%llu times=%d", j->msg.url, j->ph->key,
+          (unsigned long long)delay_ms, j->msg.parked + 1);
+    publish_outcome(j, w->q_delay[retry_level_for(delay_ms)], body, OUT_PARKED,
+                    delay_ms ? delay_ms : 1);
+}
+
+/* Page jobs may be set aside, each at most MAX_PARKS times (a bound on churn). */
+static int may_park(const struct job *j)
+{
+    return j->w->cfg->park_after_s > 0 && j->purpose == FETCH_PAGE && j->msg.parked < MAX_PARKS;
+}
+
+static uint64_t park_after_ms(const struct worker *w)
+{
+    return (uint64_t)(w->cfg->park_after_s * 1000);
+}
+
+/* Its host's leases have been held longer than --park-after while the job polled: every job
+ * queued behind it in this worker is set aside (each one would wait as long), for longer at
+ * each time round. */
+static void park_line(struct job *holder)
+{
+    struct policy_host *h = holder->ph;
+    struct worker *w = holder->w;
+    for (struct job *k = h->queue_head, *next; k; k = next) {
+        next = k->line_next;
+        if (may_park(k))
+            park(k, park_after_ms(w) << k->msg.parked);
+    }
+}
+
 /* -- fetch -- */
 
 static void on_lease_renewed(int ok, const char *err, void *arg)
@@ -468,8 +506,19 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         rebook_first(j); /* the slot is given up; booking again tells how long to wait */
         return;
     }
+    if (a == POLICY_PARK || (a == POLICY_PENALTY && may_park(j) &&
+                             wait_us / 1000 > park_after_ms(w))) {
+        /* Its host cannot take it for a while: out of the window, back when it can. */
+        if (a == POLICY_PENALTY)
+            w->n.waits_penalty++;
+        host_next(w, h);
+        park(j, wait_us / 1000);
+        return;
+    }
     if (a == POLICY_LEASE_BUSY) {
         w->n.waits_lease++;
+        if (loop_now_ms() - j->polite_since_ms > park_after_ms(w) && park_after_ms(w) > 0)
+            park_line(j);
         wait_turn(j, JOB_LEASE_WAIT, LEASE_POLL_MS);
     } else if (a == POLICY_PENALTY) {
         w->n.waits_penalty++;
@@ -522,7 +571,7 @@ static void book(struct job *j)
     new_lease_id(j);
     j->state = JOB_BOOKING;
     j->ph->asking = 1;
-    if (policy_book(w->policy, j->ph, j->lease_id, on_booked, j) < 0)
+    if (policy_book(w->policy, j->ph, j->lease_id, may_park(j), on_booked, j) < 0)
         redis_unavailable(j, "redis not connected");
 }
 
@@ -621,6 +670,7 @@ void job_enter_host_line(struct job *j, int front)
             j->ph->interval_us = (uint64_t)(delay_s * 1e6);
     }
     j->state = JOB_QUEUED;
+    j->polite_since_ms = loop_now_ms();
     if (front)
         line_push_front((struct job **)&j->ph->queue_head, (struct job **)&j->ph->queue_tail, j);
     else
@@ -664,6 +714,11 @@ static void settle(struct worker *w, struct job *j, int ok)
         w->n.dead++;
     else if (j->out_kind == OUT_RETRY)
         w->n.retries++;
+    else if (j->out_kind == OUT_PARKED) {
+        w->n.parked++;
+        if (j->msg.parked > 0)
+            w->n.reparked++;
+    }
     else
         w->n.records++;
     job_free(j);

@@ -35,6 +35,11 @@ static const char USAGE[] =
     "  --rate-key host|domain  what a rate, a lease and a pause apply to: each host name\n"
     "                        (default), or each registrable domain (a.example.co.uk and\n"
     "                        b.example.co.uk share one, from the public suffix list)\n"
+    "  --park-after S        a URL whose host cannot take it within S seconds (its rate is\n"
+    "                        booked further ahead, it is paused, or its leases stay held) is\n"
+    "                        set aside in a delay queue and comes back when the host can\n"
+    "                        take it, at most 3 times, so that one busy host never fills the\n"
+    "                        prefetch window (default 10; 0: never)\n"
     "  --ignore-robots       do not fetch or obey robots.txt (said at start-up). By default\n"
     "                        each site's robots.txt (RFC 9309) is fetched once a day by one\n"
     "                        worker and shared through Redis; the group is chosen by the\n"
@@ -153,6 +158,14 @@ static int on_flag(void *arg, const char *name, const char *v, char *err, size_t
             snprintf(err, errlen, "--rate-key '%s': expected host or domain", v);
             return -1;
         }
+    } else if (strcmp(name, "park-after") == 0) {
+        if (parse_seconds("--park-after", v, 0, 3600, &cfg->park_after_s, err, errlen) < 0)
+            return -1;
+        if (cfg->park_after_s > 0 && cfg->park_after_s < 2) {
+            snprintf(err, errlen, "--park-after '%s': expected 0 (never) or at least 2 seconds "
+                     "(the delay queues cannot bring a URL back sooner)", v);
+            return -1;
+        }
     } else if (strcmp(name, "ignore-robots") == 0) {
         cfg->ignore_robots = 1;
     } else if (strcmp(name, "max-crawl-delay") == 0) {
@@ -219,6 +232,7 @@ int main(int argc, char **argv)
         .burst = 1,
         .host_concurrency = 2,
         .max_crawl_delay_s = 30,
+        .park_after_s = 10,
         .rate = {.count = 2, .period_ms = 1000},
         .fetch = {.user_agent = "trawl/" TRAWL_VERSION, .timeout_ms = 30000,
                   .connect_timeout_ms = 10000, .low_speed_bytes = 100, .low_speed_time_s = 10,
@@ -234,6 +248,7 @@ int main(int argc, char **argv)
     static const struct config_flag flags[] = {
         {"concurrency", 1}, {"prefetch", 1}, {"rate", 1}, {"rate-host", 1}, {"burst", 1},
         {"host-concurrency", 1}, {"rate-key", 1}, {"ignore-robots", 0}, {"max-crawl-delay", 1},
+        {"park-after", 1},
         {"rules", 1}, {"max-links", 1}, {"idle-exit", 1}, {"grace", 1}, {"progress", 1},
         {"user-agent", 1}, {"timeout", 1}, {"connect-timeout", 1}, {"max-bytes", 1},
         {"max-redirects", 1}, {"allow-private", 0}, {"max-attempts", 1},

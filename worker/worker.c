@@ -149,17 +149,25 @@ static void log_progress(struct worker *w)
     size_t polite = st[JOB_ROBOTS_WAIT] + st[JOB_QUEUED] + st[JOB_BOOKING] + st[JOB_SLOT_WAIT] +
                     st[JOB_LEASE_ASKING] + st[JOB_LEASE_WAIT] + st[JOB_PENALTY_WAIT] +
                     st[JOB_HORIZON_WAIT];
+    /* When most of what is in hand waits on politeness rather than the network, say for
+     * which host: that is where the crawl's time goes. */
+    char busy[320] = "";
+    const struct policy_host *h = w->policy ? policy_busiest_host(w->policy) : NULL;
+    if (h && polite * 2 > w->njobs)
+        snprintf(busy, sizeof(busy), " waiting_on=politeness busiest_host=%.200s in_hand_for_it=%u",
+                 h->key, h->refs);
     LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
-          "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu late_slots=%llu "
-          "max_rss_kb=%ld",
+          "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
+          "late_slots=%llu max_rss_kb=%ld%s",
           (unsigned long long)w->n.records,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
           (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
           (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
           (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
-          (unsigned long long)w->n.late_slots, ru.ru_maxrss);
+          (unsigned long long)w->n.parked, (unsigned long long)w->n.reparked,
+          (unsigned long long)w->n.late_slots, ru.ru_maxrss, busy);
 }
 
 static void begin_drain(struct worker *w, const char *why)
@@ -306,6 +314,11 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                       "every worker.\n# TYPE trawl_penalties_total counter\n"
                       "trawl_penalties_total %llu\n",
                    (unsigned long long)w->n.lease_expiries, (unsigned long long)w->n.penalties);
+    metrics_printf(o, "# HELP trawl_parked_total URLs set aside for a busy host.\n"
+                      "# TYPE trawl_parked_total counter\ntrawl_parked_total %llu\n"
+                      "# HELP trawl_reparked_total URLs set aside again, after coming back.\n"
+                      "# TYPE trawl_reparked_total counter\ntrawl_reparked_total %llu\n",
+                   (unsigned long long)w->n.parked, (unsigned long long)w->n.reparked);
     metrics_printf(o, "# HELP trawl_robots_total robots.txt fetches, and pages they decided.\n"
                       "# TYPE trawl_robots_total counter\n"
                       "trawl_robots_total{event=\"fetch\"} %llu\n"
@@ -389,6 +402,7 @@ int worker_run(const struct worker_config *cfg)
         .n_host_rates = cfg->n_host_rates, .burst = cfg->burst,
         .host_concurrency = cfg->host_concurrency, .key = cfg->rate_key,
         .max_wait_us = RATE_MAX_WAIT_US, .max_retry_after_ms = cfg->max_retry_after_ms,
+        .park_after_us = (uint64_t)(cfg->park_after_s * 1e6),
     };
     w.policy = policy_new(w.loop, w.kv, &po, err, sizeof(err));
     if (!w.policy)

@@ -23,6 +23,7 @@ struct worker_config {
     size_t n_host_rates;
     unsigned host_concurrency;  /* requests in flight per host over every worker; 0: no cap */
     enum policy_key rate_key;   /* rates and leases per host or per registrable domain */
+    double park_after_s;        /* a URL whose host cannot take it this soon is set aside */
     int ignore_robots;          /* 1: robots.txt is not fetched nor obeyed */
     double max_crawl_delay_s;   /* a robots.txt Crawl-delay above this counts as this */
     struct fetch_opts fetch;

@@ -22,6 +22,7 @@
 #define REDIS_RETRY_MS 500          /* ask Redis again after it failed */
 #define LEASE_POLL_MS 25            /* ask again for a lease another worker holds */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
+#define MAX_PARKS 3                 /* a URL is set aside for a busy host at most this often */
 #define ROBOTS_POLL_MS 250          /* ask again for robots.txt another worker is fetching */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
 #define METRICS_MAX_CODES 64        /* distinct error codes counted (then "other") */
@@ -49,7 +50,7 @@ enum job_state {
                            or the transfer still out, then gives back its lease and goes */
 };
 
-enum outcome_kind { OUT_RECORD, OUT_DEAD, OUT_RETRY };
+enum outcome_kind { OUT_RECORD, OUT_DEAD, OUT_RETRY, OUT_PARKED };
 
 struct job {
     struct worker *w;
@@ -64,6 +65,7 @@ struct job {
     const char *path;           /* the URL's path and query (borrowed from msg.url) */
     struct policy_host *ph;     /* its host's entry (a reference), NULL before parsing */
     struct loop_timer timer;    /* the state's timer: slot, backoff, lease renewal */
+    uint64_t polite_since_ms;   /* when it joined its host's line */
     int has_lease;              /* a lease is held under lease_id */
     char lease_id[48];
     uint64_t seq;               /* confirm sequence of our outcome */
@@ -104,6 +106,7 @@ struct worker {
         uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
+        uint64_t parked, reparked;          /* set aside for a busy host; again */
         uint64_t lease_expiries;            /* leases found expired while their fetch ran */
         uint64_t penalties;                 /* 429/503 answers that paused their host */
         uint64_t sent_back;                 /* deliveries that arrived while draining */

@@ -209,7 +209,7 @@ int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type 
             arg,
             {.key = amqp_cstring_bytes("x-message-ttl"),
              .value = {.kind = AMQP_FIELD_KIND_I64,
-                       .value.i64 = (int64_t)RETRY_LEVEL[i].delay_ms * 2}},
+                       .value.i64 = (int64_t)RETRY_LEVEL_MAX_MS(i)}},
             {.key = amqp_cstring_bytes("x-dead-letter-exchange"),
              .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes("")}},
             {.key = amqp_cstring_bytes("x-dead-letter-routing-key"),

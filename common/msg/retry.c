@@ -43,3 +43,11 @@ int retry_pick(int attempt, int64_t retry_after_s, uint64_t max_retry_after_ms,
     *expire_ms = base + (uint64_t)random % (base / 2 + 1);
     return level;
 }
+
+int retry_level_for(uint64_t delay_ms)
+{
+    int level = 0;
+    while (level < RETRY_LEVELS - 1 && RETRY_LEVEL_MAX_MS(level) < delay_ms)
+        level++;
+    return level;
+}

@@ -19,6 +19,10 @@ struct retry_level {
 /* The ladder, shortest first. A message waits delay_ms plus up to half of it (jitter). */
 extern const struct retry_level RETRY_LEVEL[RETRY_LEVELS];
 
+/* Each queue's own TTL (x-message-ttl): a message never waits longer in level i, whatever
+ * its own expiration. */
+#define RETRY_LEVEL_MAX_MS(i) (RETRY_LEVEL[i].delay_ms * 2)
+
 /* 1 for the error codes worth another attempt: transport failures. */
 int retry_error_is_transient(const char *code);
 /* 1 for the HTTP statuses worth another attempt: 429, 502, 503, 504. */
@@ -30,5 +34,11 @@ int retry_status_is_transient(long status);
  * level index and stores the message's expiration in *expire_ms (within the level's span). */
 int retry_pick(int attempt, int64_t retry_after_s, uint64_t max_retry_after_ms,
                uint32_t random, uint64_t *expire_ms);
+
+/* The level to set a URL aside for delay_ms (parking, not a failure): the shortest that can
+ * hold it that long (the last one, capped at its RETRY_LEVEL_MAX_MS, beyond). The message
+ * carries delay_ms as its own expiration; messages set aside for one host in one level are
+ * then in the order they expire in (RabbitMQ expires only at a queue's head). */
+int retry_level_for(uint64_t delay_ms);
 
 #endif

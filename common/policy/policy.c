@@ -44,8 +44,14 @@
  * how long to wait for it, so workers sleep on a timer instead of polling. A slot due now is
  * booked only together with a lease: a worker never holds a slot it cannot use while another
  * could. The schedule key expires once it is in the past, so idle hosts cost no memory.
- * KEYS: rate, lease, penalty. ARGV: interval_us, burst, max_wait_us, lease_max, lease_ttl_ms,
- * lease_id, recover_us. */
+ *
+ * A slot further than park_after ahead is not booked: the caller parks the URL instead, and
+ * gets a place on a second schedule of the same spacing (KEYS[4]) that starts where the rate
+ * schedule ends. It comes back park_after/2 before that place, when the rate schedule has
+ * moved on by as many slots as were parked before it, and books then: parked URLs return one
+ * interval apart and find a slot within park_after, so each is parked once, not again.
+ * KEYS: rate, lease, penalty, park. ARGV: interval_us, burst, max_wait_us, lease_max,
+ * lease_ttl_ms, lease_id, recover_us, park_after_us (0: never park). */
 static const char BOOK_SCRIPT[] =
     LUA_PRELUDE
     "local paused, factor = penalty(KEYS[3], tonumber(ARGV[7]))\n"
@@ -56,6 +62,16 @@ static const char BOOK_SCRIPT[] =
     "if tat < now then tat = now end\n"
     "local wait = tat - tolerance - now\n"
     "if wait < 0 then wait = 0 end\n"
+    "local park_after = tonumber(ARGV[8])\n"
+    "if park_after > 0 and wait > park_after then\n"
+    "  local place = tonumber(redis.call('GET', KEYS[4]) or 0)\n"
+    "  if place < tat then place = tat end\n"
+    "  place = place + interval\n"
+    "  redis.call('SET', KEYS[4], string.format('%.0f', place), 'PX',\n"
+    "             math.floor((place - now) / 1000) + 1000)\n"
+    "  local back = place - now - park_after / 2\n"
+    "  return {5, back}\n"
+    "end\n"
     "if wait > tonumber(ARGV[3]) then return {4, wait} end\n"
     "local answer = 1\n"
     "if wait == 0 then\n"
@@ -312,6 +328,16 @@ size_t policy_host_count(const struct policy *p)
     return p->nhosts;
 }
 
+const struct policy_host *policy_busiest_host(const struct policy *p)
+{
+    const struct policy_host *best = NULL;
+    for (size_t i = 0; i < POLICY_TABLE_SIZE; i++)
+        for (const struct policy_host *h = p->table[i]; h; h = h->hash_next)
+            if (!best || h->refs > best->refs)
+                best = h;
+    return best;
+}
+
 struct policy_site *policy_site_get(struct policy *p, const char *url, const char **path)
 {
     /* A canonical URL: scheme "://" host [":" port] then the path, which always starts. */
@@ -398,7 +424,7 @@ static void on_answer(const struct redisReply *reply, const char *err, void *arg
                  reply->element[0]->type != REDIS_REPLY_INTEGER ||
                  reply->element[1]->type != REDIS_REPLY_INTEGER ||
                  reply->element[0]->integer < POLICY_GO ||
-                 reply->element[0]->integer > POLICY_HORIZON))
+                 reply->element[0]->integer > POLICY_PARK))
         err = "policy script: unexpected answer";
     if (err)
         call->on_answer(POLICY_GO, 0, err, call->arg);
@@ -466,11 +492,12 @@ static int eval(struct policy *p, struct kv_script *sc, const char *const *keys,
     return 0;
 }
 
-int policy_book(struct policy *p, struct policy_host *h, const char *lease_id,
+int policy_book(struct policy *p, struct policy_host *h, const char *lease_id, int may_park,
                 policy_answer_fn *cb, void *arg)
 {
-    char rate[512], lease[512], penalty[512];
+    char rate[512], lease[512], penalty[512], park[512];
     key_name(rate, sizeof(rate), p, h, "rate");
+    key_name(park, sizeof(park), p, h, "park");
     key_name(lease, sizeof(lease), p, h, "lease");
     key_name(penalty, sizeof(penalty), p, h, "penalty");
     char interval[24], burst[16], max_wait[24], lease_max[16], ttl[16], recover[24];
@@ -480,9 +507,12 @@ int policy_book(struct policy *p, struct policy_host *h, const char *lease_id,
     snprintf(lease_max, sizeof(lease_max), "%u", p->o.host_concurrency);
     snprintf(ttl, sizeof(ttl), "%d", POLICY_LEASE_TTL_MS);
     snprintf(recover, sizeof(recover), "%llu", (unsigned long long)POLICY_RECOVER_MS * 1000);
-    const char *keys[] = {rate, lease, penalty};
-    const char *args[] = {interval, burst, max_wait, lease_max, ttl, lease_id, recover};
-    return eval(p, p->book, keys, 3, args, 7, on_answer,
+    char park_after[24];
+    snprintf(park_after, sizeof(park_after), "%llu",
+             may_park ? (unsigned long long)p->o.park_after_us : 0ULL);
+    const char *keys[] = {rate, lease, penalty, park};
+    const char *args[] = {interval, burst, max_wait, lease_max, ttl, lease_id, recover, park_after};
+    return eval(p, p->book, keys, 4, args, 8, on_answer,
                 (struct policy_call){.on_answer = cb, .arg = arg});
 }
 

@@ -45,6 +45,7 @@ struct policy_opts {
     unsigned host_concurrency;      /* leases per key over every worker; 0: no cap */
     enum policy_key key;
     uint64_t max_wait_us;           /* book slots at most this far ahead */
+    uint64_t park_after_us;         /* a slot further ahead is not booked: POLICY_PARK (0: off) */
     uint64_t max_retry_after_ms;    /* ceiling on a penalty's pause */
 };
 
@@ -100,6 +101,8 @@ enum policy_answer {
     POLICY_PENALTY,     /* the key is paused for wait_us more (a 429/503): nothing booked */
     POLICY_HORIZON,     /* the schedule is booked wait_us ahead, beyond max_wait_us: nothing
                            booked */
+    POLICY_PARK,        /* the slot would be beyond park_after: nothing booked; set the URL
+                           aside for wait_us, then book (its place is kept meanwhile) */
 };
 
 /* Called once per request: err set (and the answer meaningless) when Redis could not answer;
@@ -124,6 +127,8 @@ struct policy_host *policy_host_get(struct policy *p, const char *host);
 void policy_host_put(struct policy *p, struct policy_host *h);
 /* Hosts in the table. */
 size_t policy_host_count(const struct policy *p);
+/* The host with the most jobs holding it (for the progress line), or NULL. */
+const struct policy_host *policy_busiest_host(const struct policy *p);
 
 /* The entry of the origin of url (canonical), created on first use; takes a reference.
  * Sets *path to where url's path starts (borrowed from url). NULL when out of memory. */
@@ -147,9 +152,10 @@ void policy_robots_store(struct policy *p, struct policy_site *s, const char *ow
 /* Gives up a claim without storing anything (the fetch could not be made). */
 void policy_robots_unclaim(struct policy *p, struct policy_site *s, const char *owner_id);
 
-/* Books h's next request slot and, when it is due now, one of its leases under lease_id.
- * Returns 0, or -1 when Redis is not connected (cb will not run). */
-int policy_book(struct policy *p, struct policy_host *h, const char *lease_id,
+/* Books h's next request slot and, when it is due now, one of its leases under lease_id;
+ * with may_park, a slot beyond park_after_us is answered POLICY_PARK instead. Returns 0, or -1
+ * when Redis is not connected (cb will not run). */
+int policy_book(struct policy *p, struct policy_host *h, const char *lease_id, int may_park,
                 policy_answer_fn *cb, void *arg);
 /* At a booked slot's time: takes a lease (POLICY_GO), or says the leases are all held
  * (POLICY_LEASE_BUSY) or the key is paused (POLICY_PENALTY); the slot is then given up. */

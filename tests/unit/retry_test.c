@@ -37,5 +37,17 @@ int main(void)
     CHECK_EQ(retry_pick(1, 0, 3600000, 0, &e), 0);
     CHECK_EQ(retry_pick(1, 86400, 3600000, 0, &e), 5);
     CHECK_EQ(retry_pick(1, 86400, 30000, 0, &e), 2);
+    /* Parking: the shortest level whose queue TTL (twice its base) holds the whole delay, so
+     * that the queue never sends it back early. */
+    CHECK_EQ(retry_level_for(0), 0);
+    CHECK_EQ(retry_level_for(2000), 0);
+    CHECK_EQ(retry_level_for(2001), 1);
+    CHECK_EQ(retry_level_for(10000), 1);
+    CHECK_EQ(retry_level_for(25000), 2);
+    CHECK_EQ(retry_level_for(60001), 3);
+    CHECK_EQ(retry_level_for(7200000), 5);
+    CHECK_EQ(retry_level_for(100000000), 5);
+    for (uint64_t d = 0; d <= 7200000; d += 997)
+        CHECK(RETRY_LEVEL_MAX_MS(retry_level_for(d)) >= d);
     return check_summary();
 }
