@@ -55,6 +55,18 @@ check "worker --rate-host" 2 "^trawl-worker: --rate-host 'example.com': expected
 check "worker --grace" 2 "^trawl-worker: --grace '-1': expected seconds" err "$worker" --grace -1
 check "worker --prefetch below --concurrency" 2 "--prefetch 10 is below --concurrency 20" err \
     "$worker" --concurrency 20 --prefetch 10
+check "worker --host-concurrency" 2 "^trawl-worker: --host-concurrency '-1': expected a whole number from 0" \
+    err "$worker" --host-concurrency -1
+check "worker --rate-key" 2 "^trawl-worker: --rate-key 'site': expected host or domain" err \
+    "$worker" --rate-key site
+check "worker --park-after" 2 "^trawl-worker: --park-after '1': expected 0 \\(never\\) or at least 2" \
+    err "$worker" --park-after 1
+check "worker --max-crawl-delay" 2 "^trawl-worker: --max-crawl-delay 'x': expected seconds" err \
+    "$worker" --max-crawl-delay x
+for flag in "--host-concurrency N" "--rate-key host\|domain" "--park-after S" "--ignore-robots" \
+    "--max-crawl-delay S"; do
+    check "worker --help lists $flag" 0 "^  $flag " out "$worker" --help
+done
 check "worker operand" 2 "unexpected argument 'urls.txt'" err "$worker" urls.txt
 check "worker --rules missing file" 2 "^trawl-worker: --rules .*no-such-rules.json" err \
     "$worker" --rules "$tmp/no-such-rules.json"

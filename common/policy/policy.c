@@ -254,10 +254,19 @@ void policy_free(struct policy *p)
     free(p);
 }
 
+/* An IPv4 address (digits and dots only) or an IPv6 literal: no domain to speak of. libpsl
+ * would take "127.0.0.2" for a name under "0.2". */
+static int is_address(const char *host)
+{
+    if (strchr(host, ':') || host[0] == '[')
+        return 1;
+    return host[0] != '\0' && strspn(host, "0123456789.") == strlen(host);
+}
+
 char *policy_key_of(const struct policy *p, const char *host)
 {
-    if (p->o.key == POLICY_KEY_DOMAIN) {
-        /* NULL for an IP address or a bare public suffix: the host is its own key then. */
+    if (p->o.key == POLICY_KEY_DOMAIN && !is_address(host)) {
+        /* NULL for a bare public suffix: the host is its own key then. */
         const char *domain = psl_registrable_domain(p->psl, host);
         if (domain)
             return strdup(domain);
