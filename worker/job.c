@@ -22,15 +22,37 @@
 
 static void book(struct job *j);
 static void host_next(struct worker *w, struct policy_host *h);
+static void on_book_timer(struct loop *l, void *arg);
 static void start_ready(struct worker *w);
 
 /* -- states -- */
 
-/* The states in which the job holds its host's turn to book. */
+/* The states in which the job waits holding its host's turn: while one does, no other job
+ * of the host books in this worker (one poll, not one per job). */
+static int waits_with_turn(enum job_state s)
+{
+    return s == JOB_LEASE_WAIT || s == JOB_PENALTY_WAIT || s == JOB_HORIZON_WAIT ||
+           s == JOB_REDIS_WAIT;
+}
+
+/* The states that count against the host's turn: a booking out, or a wait holding it. */
 static int holds_turn(enum job_state s)
 {
-    return s == JOB_BOOKING || s == JOB_LEASE_WAIT || s == JOB_PENALTY_WAIT ||
-           s == JOB_HORIZON_WAIT || s == JOB_REDIS_WAIT;
+    return s == JOB_BOOKING || waits_with_turn(s);
+}
+
+/* Bookings out at once per host and worker. One: several at once (as many as the host has
+ * leases) measured slower with two workers in bench/run, the extra answers mostly LEASE_BUSY
+ * and each then a poll. */
+#define BOOKINGS_PER_HOST 1
+
+/* The job gives up the share of its host's turn its state held. */
+static void leave_turn(struct job *j)
+{
+    if (j->state == JOB_BOOKING)
+        j->ph->booking--;
+    else if (waits_with_turn(j->state))
+        j->ph->waiting = 0;
 }
 
 /* The states with an answer still to come from Redis or curl: such a job cannot be freed
@@ -96,7 +118,7 @@ static void leave_state(struct job *j)
     else if (j->state == JOB_READY)
         line_remove(&w->ready_head, &w->ready_tail, j);
     if (holds_turn(j->state)) {
-        h->asking = 0;
+        leave_turn(j);
         j->state = JOB_QUEUED; /* no longer holding it, whatever comes next */
         host_next(w, h);
     }
@@ -115,14 +137,16 @@ static void give_back_lease(struct job *j)
     if (!j->has_lease)
         return;
     struct worker *w = j->w;
-    policy_release_lease(w->policy, j->ph, j->lease_id);
-    j->has_lease = 0;
-    j->ph->leases--;
-    /* A job of ours polling for this host's lease need not wait for its timer. */
     struct policy_host *h = j->ph;
-    for (struct job *k = w->jobs; k && h->asking; k = k->next)
+    policy_release_lease(w->policy, h, j->lease_id);
+    j->has_lease = 0;
+    h->leases--;
+    /* A job of ours polling for this host's lease need not wait for its timer. (Handing the
+     * lease straight to it, in its booking, was tried: one worker then kept a host's leases
+     * while the other's jobs waited, and two workers crawled slower in bench/run.) */
+    for (struct job *k = w->jobs; k && h->waiting; k = k->next)
         if (k->ph == h && k->state == JOB_LEASE_WAIT) {
-            loop_timer_start(w->loop, &k->timer, 0);
+            arm(k, on_book_timer, 0);
             break;
         }
 }
@@ -261,6 +285,23 @@ void job_fail_attempt(struct job *j, const char *code, const char *detail, int t
     LOG_D("retry", "url=%s error=%s attempt=%d wait_ms=%llu", j->msg.url, code, attempt,
           (unsigned long long)expire_ms);
     publish_outcome(j, w->q_delay[level], body, OUT_RETRY, expire_ms);
+}
+
+/* Counts a reason the job waited, once per job. */
+void job_count_wait(struct job *j, unsigned reason)
+{
+    struct worker *w = j->w;
+    if (j->waited & reason)
+        return;
+    j->waited |= reason;
+    if (reason == WAITED_RATE)
+        w->n.waits_rate++;
+    else if (reason == WAITED_LEASE)
+        w->n.waits_lease++;
+    else if (reason == WAITED_PENALTY)
+        w->n.waits_penalty++;
+    else
+        w->n.waits_robots++;
 }
 
 /* Sets the job aside for delay_ms: its message goes round a delay queue (the URL's attempts
@@ -428,7 +469,7 @@ static void on_book_timer(struct loop *l, void *arg);
 static void wait_turn(struct job *j, enum job_state state, uint64_t delay_ms)
 {
     j->state = state;
-    j->ph->asking = 1;
+    j->ph->waiting = 1;
     arm(j, on_book_timer, delay_ms);
 }
 
@@ -453,6 +494,7 @@ static void rebook_first(struct job *j)
 
 static void on_slot_due(struct loop *l, void *arg);
 
+/* Every lease taken has a name of its own. */
 static void new_lease_id(struct job *j)
 {
     struct worker *w = j->w;
@@ -474,7 +516,7 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         h->leases++;
     }
     if (had_turn) {
-        h->asking = 0;
+        leave_turn(j);
         j->state = JOB_QUEUED;
     }
     if (gone_or_returned(j)) {
@@ -483,7 +525,7 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         return;
     }
     if (err) {
-        if (had_turn)
+        if (had_turn && !h->waiting)
             redis_unavailable(j, err);
         else
             rebook_first(j);
@@ -496,7 +538,7 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         if (a == POLICY_GO) {
             go(j);
         } else {
-            w->n.waits_rate++;
+            job_count_wait(j, WAITED_RATE);
             j->state = JOB_SLOT_WAIT;
             arm(j, on_slot_due, (wait_us + 999) / 1000);
         }
@@ -506,26 +548,30 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         rebook_first(j); /* the slot is given up; booking again tells how long to wait */
         return;
     }
+    if (h->waiting && a != POLICY_PARK) {
+        rebook_first(j); /* another booking out at once got the same answer and waits */
+        return;
+    }
     if (a == POLICY_PARK || (a == POLICY_PENALTY && may_park(j) &&
                              wait_us / 1000 > park_after_ms(w))) {
         /* Its host cannot take it for a while: out of the window, back when it can. */
         if (a == POLICY_PENALTY)
-            w->n.waits_penalty++;
+            job_count_wait(j, WAITED_PENALTY);
         host_next(w, h);
         park(j, wait_us / 1000);
         return;
     }
     if (a == POLICY_LEASE_BUSY) {
-        w->n.waits_lease++;
+        job_count_wait(j, WAITED_LEASE);
         if (loop_now_ms() - j->polite_since_ms > park_after_ms(w) && park_after_ms(w) > 0)
             park_line(j);
         wait_turn(j, JOB_LEASE_WAIT, LEASE_POLL_MS);
     } else if (a == POLICY_PENALTY) {
-        w->n.waits_penalty++;
+        job_count_wait(j, WAITED_PENALTY);
         wait_turn(j, JOB_PENALTY_WAIT, (wait_us + 999) / 1000);
     } else {
         /* Booked further than RATE_MAX_WAIT_US: ask again when the horizon has moved. */
-        w->n.waits_rate++;
+        job_count_wait(j, WAITED_RATE);
         wait_turn(j, JOB_HORIZON_WAIT, (wait_us - RATE_MAX_WAIT_US) / 1000 + 1);
     }
 }
@@ -564,26 +610,28 @@ static void on_book_timer(struct loop *l, void *arg)
     book(arg);
 }
 
-/* The job has its host's turn (h->asking is set for it): ask Redis for a slot. */
+/* Asks Redis for a slot (and a lease) for the job. */
 static void book(struct job *j)
 {
     struct worker *w = j->w;
+    leave_turn(j); /* from a wait that held the turn, if it comes from one */
     new_lease_id(j);
     j->state = JOB_BOOKING;
-    j->ph->asking = 1;
+    j->ph->booking++;
     if (policy_book(w->policy, j->ph, j->lease_id, may_park(j), on_booked, j) < 0)
         redis_unavailable(j, "redis not connected");
 }
 
-/* Gives h's turn to the first job in its line, if the turn is free. */
+/* Lets the first jobs in h's line book, as far as the turn allows. Nothing new starts while
+ * draining or without a broker connection. */
 static void host_next(struct worker *w, struct policy_host *h)
 {
-    /* Nothing new starts while draining or without a broker connection. */
-    if (h->asking || !h->queue_head || w->draining || !w->in)
-        return;
-    struct job *j = h->queue_head;
-    line_remove((struct job **)&h->queue_head, (struct job **)&h->queue_tail, j);
-    book(j);
+    while (!h->waiting && h->booking < BOOKINGS_PER_HOST && h->queue_head && !w->draining &&
+           w->in) {
+        struct job *j = h->queue_head;
+        line_remove((struct job **)&h->queue_head, (struct job **)&h->queue_tail, j);
+        book(j);
+    }
 }
 
 /* -- deliveries and confirms -- */
@@ -765,11 +813,9 @@ void jobs_abandon_all(struct worker *w)
             if (j->state == JOB_ABANDONED)
                 continue;
             if (awaits_callback(j->state)) {
-                int had_turn = holds_turn(j->state);
+                if (holds_turn(j->state))
+                    leave_turn(j); /* the rest of its host's line is freed below */
                 j->state = JOB_ABANDONED;
-                if (had_turn) {
-                    j->ph->asking = 0; /* the rest of its host's line is freed below */
-                }
                 continue;
             }
             job_free(j); /* unacked: the broker hands it out again */

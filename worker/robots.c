@@ -90,7 +90,7 @@ void robots_check(struct job *j)
         apply(j);
         return;
     }
-    w->n.waits_robots++;
+    job_count_wait(j, WAITED_ROBOTS);
     j->state = JOB_ROBOTS_WAIT;
     line_push(s, j);
     if (s->state == SITE_UNKNOWN)

@@ -50,6 +50,12 @@ enum job_state {
                            or the transfer still out, then gives back its lease and goes */
 };
 
+/* What a job waited for before its fetch, each counted once per job in the metrics. */
+#define WAITED_RATE 1u
+#define WAITED_LEASE 2u
+#define WAITED_PENALTY 4u
+#define WAITED_ROBOTS 8u
+
 enum outcome_kind { OUT_RECORD, OUT_DEAD, OUT_RETRY, OUT_PARKED };
 
 struct job {
@@ -66,6 +72,7 @@ struct job {
     struct policy_host *ph;     /* its host's entry (a reference), NULL before parsing */
     struct loop_timer timer;    /* the state's timer: slot, backoff, lease renewal */
     uint64_t polite_since_ms;   /* when it joined its host's line */
+    unsigned waited;            /* WAITED_* reasons already counted for this job */
     int has_lease;              /* a lease is held under lease_id */
     char lease_id[48];
     uint64_t seq;               /* confirm sequence of our outcome */
@@ -154,6 +161,8 @@ void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char
  * used up or the failure is not transient. */
 void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
                       int64_t retry_after_s);
+/* Counts one of the WAITED_* reasons for j, once per job. */
+void job_count_wait(struct job *j, unsigned reason);
 /* A job with no delivery behind it (a robots.txt fetch), for url. NULL when out of memory. */
 struct job *job_new_internal(struct worker *w, const char *url);
 

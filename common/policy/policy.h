@@ -57,7 +57,9 @@ struct policy_host {
     uint64_t interval_us;           /* configured spacing of requests */
     unsigned refs;                  /* jobs holding this entry */
     unsigned leases;                /* leases this worker holds on the key */
-    int asking;                     /* a booking is out or a lease poll is due: one at a time */
+    unsigned booking;               /* bookings out at Redis from this worker */
+    int waiting;                    /* a job of ours waits holding the host's turn (a lease
+                                       poll, a pause, Redis away): no other books meanwhile */
     void *queue_head, *queue_tail;  /* the caller's jobs waiting for their turn to book */
 };
 
