@@ -238,11 +238,14 @@ fi
 # Bombs of 1 GiB: curl inflates them (a few seconds each) and they come out whole.
 check "/gzip-bomb-nested (gzip, gzip) inflates to 1 GiB" 1073741824 \
     "$(curl -s --noproxy '*' --max-time 60 --compressed "$U/gzip-bomb-nested" | wc -c)"
-if [[ $(cn -w '%{http_code}' "$U/brotli-bomb") == 200 ]]; then
+# The server answers 404 when it has no brotli encoder (neither the brotli module nor
+# libbrotlienc, which libcurl depends on): that is a broken set-up, not a case to skip.
+code=$(cn -w '%{http_code}' "$U/brotli-bomb")
+if [[ $code == 200 ]]; then
     check "/brotli-bomb inflates to 1 GiB" 1073741824 \
         "$(curl -s --noproxy '*' --max-time 60 --compressed "$U/brotli-bomb" | wc -c)"
 else
-    echo "skip  /brotli-bomb (no brotli encoder: the server answers 404)"
+    fail "/brotli-bomb inflates to 1 GiB" "status '$code', want 200 (404: no brotli encoder)"
 fi
 
 # --- slow cases, all at once: the server stays quick for everyone else ---------------------
