@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broker.h"
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 
 static const char USAGE[] =
     "Usage: trawl-dump [OPTIONS] --queue NAME\n"
@@ -42,13 +42,6 @@ static void on_stop_signal(int sig)
 {
     (void)sig;
     stopping = 1;
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void on_delivery(const struct broker_delivery *d, void *arg)
@@ -154,7 +147,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     struct broker_events ev = {.on_delivery = on_delivery, .arg = &dm};
-    uint64_t last_activity = now_ms();
+    uint64_t last_activity = loop_now_ms();
     while (!stopping) {
         unsigned long long before = dm.written;
         if (broker_wait(dm.b, &ev, 200) < 0) {
@@ -170,13 +163,14 @@ int main(int argc, char **argv)
         if (dm.limit && dm.written >= dm.limit)
             break;
         if (dm.written != before) {
-            last_activity = now_ms();
-        } else if (idle_exit_s > 0 && now_ms() - last_activity >= (uint64_t)(idle_exit_s * 1000)) {
+            last_activity = loop_now_ms();
+        } else if (idle_exit_s > 0 &&
+                   loop_now_ms() - last_activity >= (uint64_t)(idle_exit_s * 1000)) {
             /* Nothing arrived for that long; exit if the queue really is empty. */
             long ready = broker_queue_ready(dm.b, qname, err, sizeof(err));
             if (ready == 0)
                 break;
-            last_activity = now_ms();
+            last_activity = loop_now_ms();
         }
     }
     rc = 0;

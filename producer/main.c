@@ -11,17 +11,21 @@
 
 #include <curl/curl.h>
 
+#include "backoff.h"
 #include "broker.h"
 #include "config.h"
 #include "kv.h"
 #include "log.h"
+#include "loop.h"
 #include "message.h"
 #include "url.h"
 
 #define BATCH_DEFAULT 1000
 #define CONFIRM_TIMEOUT_MS 60000
 #define LINE_MAX_BYTES 65536
-#define OUTAGE_MAX_MS 300000    /* how long a broker or Redis outage is waited out */
+#define OUTAGE_MAX_MS 300000     /* how long a broker or Redis outage is waited out */
+#define OUTAGE_RETRY_MIN_MS 250  /* the first retry during an outage ... */
+#define OUTAGE_RETRY_MAX_MS 5000 /* ... doubling up to this */
 
 static const char USAGE[] =
     "Usage: trawl-producer [OPTIONS] [FILE...]\n"
@@ -70,13 +74,6 @@ struct round {
     size_t settled;
 };
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void on_confirm(uint64_t seq, int multiple, int ok, void *arg)
 {
     struct round *r = arg;
@@ -96,7 +93,7 @@ static void progress(struct producer *p, int final)
 {
     if (!p->tty)
         return;
-    uint64_t now = now_ms();
+    uint64_t now = loop_now_ms();
     if (!final && now - p->last_progress_ms < 250)
         return;
     p->last_progress_ms = now;
@@ -112,10 +109,25 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&ts, NULL);
 }
 
+/* One more failure to reach a server in an outage that began at start_ms: sleeps the next
+ * delay (*delay_ms, 0 at first) and returns 0, or returns -1 once the outage has lasted
+ * OUTAGE_MAX_MS. `msg` names the server ("broker unreachable"); err is the last failure. */
+static int outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, const char *err)
+{
+    if (loop_now_ms() - start_ms > OUTAGE_MAX_MS) {
+        LOG_E(msg, "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+        return -1;
+    }
+    *delay_ms = backoff_next(*delay_ms, OUTAGE_RETRY_MIN_MS, OUTAGE_RETRY_MAX_MS);
+    LOG_W(msg, "err=\"%s\" retry_ms=%llu", err, (unsigned long long)*delay_ms);
+    sleep_ms(*delay_ms);
+    return 0;
+}
+
 /* Connects (again) to the broker, waiting out an outage with capped backoff. */
 static int ensure_broker(struct producer *p)
 {
-    uint64_t start = now_ms(), backoff = 250;
+    uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
     while (!p->broker) {
         p->broker = broker_connect(p->cfg.amqp_url, "trawl-producer", 60, 10000, err,
@@ -126,13 +138,8 @@ static int ensure_broker(struct producer *p)
             break;
         broker_free(p->broker);
         p->broker = NULL;
-        if (now_ms() - start > OUTAGE_MAX_MS) {
-            LOG_E("broker unreachable", "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+        if (outage_wait("broker unreachable", start, &delay_ms, err) < 0)
             return -1;
-        }
-        LOG_W("broker unreachable", "err=\"%s\" retry_ms=%llu", err, (unsigned long long)backoff);
-        sleep_ms(backoff);
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
     return 0;
 }
@@ -140,7 +147,7 @@ static int ensure_broker(struct producer *p)
 /* Runs a Redis command, reconnecting through an outage. The reply is the caller's. */
 static redisReply *redis_run(struct producer *p, int argc, const char **argv)
 {
-    uint64_t start = now_ms(), backoff = 250;
+    uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
     for (;;) {
         if (p->redis) {
@@ -164,13 +171,8 @@ static redisReply *redis_run(struct producer *p, int argc, const char **argv)
             redisFree(p->redis);
             p->redis = NULL;
         }
-        if (now_ms() - start > OUTAGE_MAX_MS) {
-            LOG_E("redis unreachable", "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+        if (outage_wait("redis unreachable", start, &delay_ms, err) < 0)
             return NULL;
-        }
-        LOG_W("redis unreachable", "err=\"%s\" retry_ms=%llu", err, (unsigned long long)backoff);
-        sleep_ms(backoff);
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
 }
 
@@ -262,9 +264,9 @@ static int flush_batch(struct producer *p)
             r.n++;
         }
         struct broker_events ev = {.on_confirm = on_confirm, .arg = &r};
-        uint64_t deadline = now_ms() + CONFIRM_TIMEOUT_MS;
+        uint64_t deadline = loop_now_ms() + CONFIRM_TIMEOUT_MS;
         while (!lost && r.settled < r.n) {
-            if (now_ms() > deadline) {
+            if (loop_now_ms() > deadline) {
                 LOG_W("broker did not confirm", "waiting=%zu timeout_ms=%d (reconnecting)",
                       r.n - r.settled, CONFIRM_TIMEOUT_MS);
                 lost = 1;

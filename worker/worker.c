@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "broker.h"
 #include "kv.h"
 #include "log.h"
@@ -19,6 +20,9 @@
 #include "metrics.h"
 #include "policy.h"
 #include "retry.h"
+
+#define BROKER_RECONNECT_MIN_MS 250   /* the first retry after a failed reconnect ... */
+#define BROKER_RECONNECT_MAX_MS 10000 /* ... doubling up to this */
 
 void worker_fatal(struct worker *w, const char *what, const char *why)
 {
@@ -79,9 +83,8 @@ static void on_reconnect_timer(struct loop *l, void *arg)
         return;
     }
     teardown_brokers(w);
-    w->reconnect_backoff_ms = w->reconnect_backoff_ms ? w->reconnect_backoff_ms * 2 : 250;
-    if (w->reconnect_backoff_ms > 10000)
-        w->reconnect_backoff_ms = 10000;
+    w->reconnect_backoff_ms = backoff_next(w->reconnect_backoff_ms, BROKER_RECONNECT_MIN_MS,
+                                            BROKER_RECONNECT_MAX_MS);
     LOG_W("broker reconnect failed", "err=\"%s\" retry_ms=%llu", err,
           (unsigned long long)w->reconnect_backoff_ms);
     loop_timer_start(w->loop, &w->reconnect_timer, w->reconnect_backoff_ms);

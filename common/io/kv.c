@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "log.h"
 #include "loop.h"
 
@@ -24,7 +25,7 @@ struct kv {
     struct kv_endpoint ep;
     struct kv_script *scripts;  /* registered, loaded on every connect */
     struct loop_timer reconnect_timer;
-    uint64_t backoff_ms;
+    uint64_t backoff_ms;        /* the last reconnect delay; 0 once connected */
     int freeing;
 };
 
@@ -104,9 +105,7 @@ static void schedule_reconnect(struct kv *kv)
         sc->sha[0] = '\0';
     if (kv->freeing)
         return;
-    kv->backoff_ms = kv->backoff_ms ? kv->backoff_ms * 2 : KV_RECONNECT_MIN_MS;
-    if (kv->backoff_ms > KV_RECONNECT_MAX_MS)
-        kv->backoff_ms = KV_RECONNECT_MAX_MS;
+    kv->backoff_ms = backoff_next(kv->backoff_ms, KV_RECONNECT_MIN_MS, KV_RECONNECT_MAX_MS);
     loop_timer_start(kv->loop, &kv->reconnect_timer, kv->backoff_ms);
 }
 
@@ -149,7 +148,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     if (status != REDIS_OK) {
         LOG_W("redis connect failed", "host=%s port=%d err=\"%s\" retry_ms=%llu", kv->ep.host,
               kv->ep.port, ac->errstr,
-              (unsigned long long)(kv->backoff_ms ? kv->backoff_ms * 2 : KV_RECONNECT_MIN_MS));
+              (unsigned long long)backoff_next(kv->backoff_ms, KV_RECONNECT_MIN_MS,
+                                               KV_RECONNECT_MAX_MS));
         schedule_reconnect(kv); /* hiredis frees the context after this callback */
     }
 }

@@ -32,7 +32,8 @@ struct loop_timer {
 struct loop *loop_new(void);
 void loop_free(struct loop *l); /* the loop must not be running; NULL is a no-op */
 
-/* Milliseconds from CLOCK_MONOTONIC. */
+/* Milliseconds from CLOCK_MONOTONIC: trawl's one clock, read also by the programs that run no
+ * loop (the producer and dump). Needs no loop. */
 uint64_t loop_now_ms(void);
 
 /* Watches fd for `events` (LOOP_READ|LOOP_WRITE), replacing any earlier watch on fd (one

@@ -5,45 +5,7 @@
 #include <string.h>
 
 #include "url.h"
-
-/* jansson validates UTF-8 for JSON; bare URLs are checked by hand because nothing else looks
- * at them before they reach the logs and the dead-letter queue. */
-static int valid_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (i + n >= len)
-            return 0; /* sequence cut short by the end of the body */
-        unsigned cp = c & (0x3F >> n);
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
+#include "utf8.h"
 
 static int set_url(struct message *out, const char *raw, char *err, size_t errlen)
 {
@@ -146,7 +108,9 @@ int message_parse(const char *body, size_t len, const char *content_type, struct
         snprintf(err, errlen, "empty body");
         return -1;
     }
-    if (!valid_utf8((const unsigned char *)body, len)) {
+    /* jansson validates UTF-8 for JSON; bare URLs are checked here because nothing else
+     * looks at them before they reach the logs and the dead-letter queue. */
+    if (!utf8_valid(body, len)) {
         snprintf(err, errlen, "body is not valid UTF-8");
         return -1;
     }

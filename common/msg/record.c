@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 static json_t *string_or_null(const char *s)
 {
     json_t *v = s ? json_string(s) : NULL;
@@ -53,8 +55,8 @@ int record_is_html(const char *content_type, const char *body, size_t len)
     return i < len && body[i] == '<';
 }
 
-/* Copies bytes as UTF-8, each invalid byte replaced by U+FFFD. Hand-written: jansson only
- * validates, and iconv cannot substitute portably. */
+/* Copies bytes as UTF-8, each invalid byte (and NUL) replaced by U+FFFD. Hand-written:
+ * jansson only validates, and iconv cannot substitute portably. */
 static char *utf8_sanitize(const char *s, size_t len)
 {
     char *out = malloc(len * 3 + 1);
@@ -62,22 +64,12 @@ static char *utf8_sanitize(const char *s, size_t len)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                 : (c & 0xF8) == 0xF0 ? 3 : 4;
-        int ok = c != 0 && n < 4 && i + n < len;
-        for (size_t k = 1; ok && k <= n; k++)
-            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-        if (ok && n > 0) {
-            /* Reject overlongs and surrogates by a round trip through jansson's validator. */
-            json_t *probe = json_stringn(s + i, n + 1);
-            ok = probe != NULL;
-            json_decref(probe);
-        }
-        if (ok) {
-            memcpy(out + o, s + i, n + 1);
-            o += n + 1;
-            i += n + 1;
+        /* NUL too is replaced: the result is a C string. */
+        size_t k = s[i] != '\0' ? utf8_seq_len(s + i, len - i) : 0;
+        if (k) {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
         } else {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;

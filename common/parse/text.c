@@ -1,66 +1,19 @@
 /* text.c -- page text made fit for a record: valid UTF-8, whitespace handled, bounded. */
 #include "text.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 when invalid (overlong,
- * surrogate, above U+10FFFF, truncated). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if (c == 0xE0 && s[1] < 0xA0)
-        return 0; /* overlong */
-    if (c == 0xED && s[1] >= 0xA0)
-        return 0; /* surrogate */
-    if (c == 0xF0 && s[1] < 0x90)
-        return 0; /* overlong */
-    if (c == 0xF4 && s[1] >= 0x90)
-        return 0; /* above U+10FFFF */
-    return len;
-}
+#include "utf8.h"
 
 /* True when all of s is valid UTF-8 with no ESC byte (ESC marks ISO-2022 encodings, whose
- * bytes are also valid ASCII). Runs of ASCII go 8 bytes at a time: most pages are mostly
- * ASCII, and this scan reads every byte of the body. */
+ * bytes are also valid ASCII). Two passes, memchr's then utf8_valid's, both 8 bytes or more
+ * at a time: this scan reads every byte of the body. */
 bool text_plain_utf8(const unsigned char *s, size_t n)
 {
-    const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
-    size_t i = 0;
-    while (i < n) {
-        while (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, s + i, 8);
-            uint64_t esc = x ^ (0x1BULL * ones); /* a zero byte where x has ESC */
-            if ((x & high) || ((esc - ones) & ~esc & high))
-                break;
-            i += 8;
-        }
-        if (i >= n)
-            break;
-        if (s[i] < 0x80) {
-            if (s[i] == 0x1B)
-                return false;
-            i++;
-            continue;
-        }
-        size_t k = utf8_seq(s + i, n - i);
-        if (!k)
-            return false;
-        i += k;
-    }
-    return true;
+    if (n == 0)
+        return true; /* s may be NULL: memchr must not see it */
+    return !memchr(s, 0x1B, n) && utf8_valid((const char *)s, n);
 }
 
 void text_init(struct text *t, size_t max_chars, bool collapse)
@@ -123,7 +76,7 @@ void text_add(struct text *t, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_seq(u + i, n - i);
+        size_t k = utf8_seq_len(s + i, n - i);
         const char *bytes = s + i;
         size_t blen = k;
         if (!k) {

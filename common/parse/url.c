@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "pct.h"
+#include "utf8.h"
 
 /* What libcurl 7.88's URL API does and does not do for us, and why code is written here:
  * - It parses, validates the host and port, drops a default port (CURLU_NO_DEFAULT_PORT),
@@ -156,31 +157,10 @@ static char *norm_query(char *o, const char *s, size_t n)
  * invalid UTF-8, which no JSON record can hold. Checked here: no controls, valid UTF-8. */
 static bool host_ok(const char *h, size_t n)
 {
-    const unsigned char *s = (const unsigned char *)h;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c <= 0x20 || c == 0x7f)
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)h[i] <= 0x20 || h[i] == 0x7f)
             return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len = (c >= 0xC2 && c < 0xE0)   ? 2
-                     : (c >= 0xE0 && c < 0xF0) ? 3
-                     : (c >= 0xF0 && c <= 0xF4) ? 4
-                                                : 0;
-        if (len == 0 || i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-            (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))
-            return false; /* overlong, surrogate, above U+10FFFF */
-        i += len;
-    }
-    return true;
+    return utf8_valid(h, n);
 }
 
 /* Length of the scheme when s starts with "scheme:" (RFC 3986: ALPHA *(ALPHA / DIGIT / "+" /
