@@ -14,9 +14,9 @@
 #include <time.h>
 
 #include "extract.h"
-#include "robots.h"
 #include "log.h"
 #include "record.h"
+#include "robots.h"
 #include "url.h"
 #include "worker_int.h"
 
@@ -245,7 +245,7 @@ static void count_error(struct worker *w, const char *code)
 }
 
 void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
-                         const char *detail)
+                      const char *detail)
 {
     count_error(j->w, error);
     char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail,
@@ -258,7 +258,7 @@ void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char
 /* Another attempt after a wait in a delay queue, or, when attempts are used up or the
  * failure is not transient, a dead letter listing every attempt's error. */
 void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
-                         int64_t retry_after_s)
+                      int64_t retry_after_s)
 {
     struct worker *w = j->w;
     int attempt = j->msg.attempt + 1;
@@ -462,8 +462,6 @@ static void start_ready(struct worker *w)
 }
 
 /* -- the host's turn: booking a slot and a lease -- */
-
-static void on_book_timer(struct loop *l, void *arg);
 
 /* Holds the turn for a while (lease poll, penalty, horizon, Redis away), then books again. */
 static void wait_turn(struct job *j, enum job_state state, uint64_t delay_ms)
