@@ -272,33 +272,11 @@ static void squash(char *s)
     *o = '\0';
 }
 
-/* Pages whose <title> does not contain Readability's title, and why that is fair.
- * Readability builds its title from <title> but may replace it with the page's <h1> or
- * og:title when <title> is missing or its heuristics dislike it; we report <title>. */
-static const struct {
-    const char *page, *reason;
-} title_exceptions[] = {
-    {"003-metadata-preferred", "Readability prefers the Dublin Core title to <title>"},
-    {"004-metadata-space-separated-properties", "Readability prefers og:title to <title>"},
-    {"metadata-content-missing", "Readability prefers the dc:title meta to <title>"},
-    {"aktualne", "Readability prefers og:title, which words the headline differently"},
-    {"bug-1255978", "Readability prefers og:title (no leading \"The\", no site name)"},
-    {"dropbox-blog", "Readability prefers og:title (\"Dropbox's ATF - ...\")"},
-    {"ehow-1", "Readability prefers og:title, without \"(with Pictures)\""},
-    {"ehow-2", "Readability prefers og:title, without \"(with Pictures)\""},
-    {"quanta-1", "<title> is the site name; Readability takes the article's og:title"},
-    {"yahoo-2", "og:title is the site's generic title and Readability prefers it; <title> is "
-                "the headline"},
-    {"yahoo-4", "Readability drops the space before a full-width parenthesis; <title> has it"},
-};
-
-static const char *title_exception(const char *page)
-{
-    for (size_t i = 0; i < sizeof(title_exceptions) / sizeof(title_exceptions[0]); i++)
-        if (strcmp(title_exceptions[i].page, page) == 0)
-            return title_exceptions[i].reason;
-    return NULL;
-}
+/* Pages of the corpus whose title, compared with Readability's after squashing whitespace,
+ * is exactly right. Every page with an expected title counts; a miss is printed and stays a
+ * miss (no list of excused pages). This is the rate reached so far, with the raw <title>:
+ * a change that lowers it fails, and the headline work is to raise it (then raise this). */
+#define CORPUS_TITLES_EQUAL_MIN 53
 
 static double cpu_us(void)
 {
@@ -326,7 +304,7 @@ static void test_corpus(void)
         free_list(names, n);
         return;
     }
-    size_t titles_equal = 0, titles_contained = 0, titles_excepted = 0, langs = 0;
+    size_t titles_expected = 0, titles_equal = 0, langs = 0;
     size_t total_links = 0, total_bytes = 0;
     double *times = calloc(n, sizeof(*times));
     for (size_t i = 0; i < n; i++) {
@@ -359,16 +337,11 @@ static void test_corpus(void)
             char *e = strdup(exp_title), *g = strdup(got_title ? got_title : "");
             squash(e);
             squash(g);
-            const char *why = title_exception(names[i]);
-            if (strcmp(e, g) == 0) {
+            titles_expected++;
+            if (strcmp(e, g) == 0)
                 titles_equal++;
-            } else if (strstr(g, e)) {
-                titles_contained++;
-            } else if (why) {
-                titles_excepted++;
-            } else {
-                CHECK_STR_EQ_CTX(names[i], g, e);
-            }
+            else
+                printf("title miss: %s: got \"%.80s\", want \"%.80s\"\n", names[i], g, e);
             free(e);
             free(g);
         }
@@ -387,8 +360,9 @@ static void test_corpus(void)
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += times[i];
-    printf("corpus: %zu pages, titles equal %zu, contained %zu, excepted %zu; langs %zu\n", n,
-           titles_equal, titles_contained, titles_excepted, langs);
+    printf("corpus: %zu pages, titles right %zu of %zu (at least %d wanted); langs %zu\n", n,
+           titles_equal, titles_expected, CORPUS_TITLES_EQUAL_MIN, langs);
+    CHECK(titles_equal >= CORPUS_TITLES_EQUAL_MIN);
     printf("bench: extract_html CPU per page: mean %.0f us, median %.0f us, max %.0f us "
            "(mean page %zu bytes, %zu links)\n",
            sum / n, times[n / 2], times[n - 1], total_bytes / n, total_links / n);
