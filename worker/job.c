@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "extract.h"
 #include "log.h"
 #include "record.h"
@@ -616,8 +617,10 @@ static void book(struct job *j)
     new_lease_id(j);
     j->state = JOB_BOOKING;
     j->ph->booking++;
-    if (policy_book(w->policy, j->ph, j->lease_id, may_park(j), on_booked, j) < 0)
+    if (policy_book(w->policy, j->ph, j->lease_id, may_park(j), on_booked, j) < 0) {
+        leave_turn(j); /* no booking is out after all */
         redis_unavailable(j, "redis not connected");
+    }
 }
 
 /* Lets the first jobs in h's line book, as far as the turn allows. Nothing new starts while
@@ -738,18 +741,34 @@ struct job *job_new_internal(struct worker *w, const char *url)
     return j;
 }
 
+/* JOB_PUBLISHING's timer after a nack: publish the outcome again. */
+static void on_republish_due(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    struct worker *w = j->w;
+    (void)l;
+    int64_t seq = broker_publish_expiring(w->out, j->out_queue, j->out_body,
+                                          strlen(j->out_body), "application/json",
+                                          j->out_expire_ms);
+    if (seq < 0)
+        worker_lose_broker(w, "publish", broker_error(w->out));
+    else
+        j->seq = (uint64_t)seq;
+}
+
 static void settle(struct worker *w, struct job *j, int ok)
 {
     if (!ok) {
-        /* A nack means the broker could not take the message: publish it again. */
-        LOG_W("publish nacked", "queue=%s (publishing again)", j->out_queue);
-        int64_t seq = broker_publish_expiring(w->out, j->out_queue, j->out_body,
-                                              strlen(j->out_body), "application/json",
-                                              j->out_expire_ms);
-        if (seq < 0)
-            worker_lose_broker(w, "publish", broker_error(w->out));
-        else
-            j->seq = (uint64_t)seq;
+        /* A nack means the broker could not take the message (a full queue, a failing
+         * disk): publish it again, after a wait that doubles, not at once, which spun
+         * against a full queue thousands of times a second. Meanwhile the job has no
+         * sequence number, so no later confirm can be taken for this outcome's. */
+        j->seq = 0;
+        j->nack_delay_ms = backoff_next(j->nack_delay_ms, NACK_RETRY_MIN_MS, NACK_RETRY_MAX_MS);
+        LOG_W("publish nacked", "queue=%s retry_ms=%llu (publishing again)", j->out_queue,
+              (unsigned long long)j->nack_delay_ms);
+        w->n.nacks++;
+        arm(j, on_republish_due, j->nack_delay_ms);
         return;
     }
     if (broker_ack(w->in, j->tag, 0) < 0) {

@@ -162,7 +162,7 @@ static void log_progress(struct worker *w)
     LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
-          "late_slots=%llu max_rss_kb=%ld%s",
+          "nacks=%llu late_slots=%llu max_rss_kb=%ld%s",
           (unsigned long long)w->n.records,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
@@ -170,7 +170,8 @@ static void log_progress(struct worker *w)
           (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
           (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
           (unsigned long long)w->n.parked, (unsigned long long)w->n.reparked,
-          (unsigned long long)w->n.late_slots, ru.ru_maxrss, busy);
+          (unsigned long long)w->n.nacks, (unsigned long long)w->n.late_slots, ru.ru_maxrss,
+          busy);
 }
 
 static void begin_drain(struct worker *w, const char *why)

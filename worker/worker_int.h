@@ -22,6 +22,8 @@
 #define REDIS_RETRY_MS 500          /* ask Redis again after it failed */
 #define LEASE_POLL_MS 25            /* ask again for a lease another worker holds */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
+#define NACK_RETRY_MIN_MS 100       /* a nacked outcome is published again after this ... */
+#define NACK_RETRY_MAX_MS 5000      /* ... doubling up to this */
 #define MAX_PARKS 3                 /* a URL is set aside for a busy host at most this often */
 #define ROBOTS_POLL_MS 250          /* ask again for robots.txt another worker is fetching */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
@@ -79,6 +81,7 @@ struct job {
     char *out_body;             /* the outcome, kept until confirmed (republished on nack) */
     const char *out_queue;
     uint64_t out_expire_ms;     /* per-message expiration of a retry, 0 otherwise */
+    uint64_t nack_delay_ms;     /* wait before publishing a nacked outcome again */
     enum outcome_kind out_kind;
 };
 
@@ -114,6 +117,7 @@ struct worker {
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t parked, reparked;          /* set aside for a busy host; again */
+        uint64_t nacks;                     /* outcomes the broker refused (published again) */
         uint64_t lease_expiries;            /* leases found expired while their fetch ran */
         uint64_t penalties;                 /* 429/503 answers that paused their host */
         uint64_t sent_back;                 /* deliveries that arrived while draining */
