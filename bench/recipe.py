@@ -18,8 +18,10 @@ recipe found in tutorials and answers, written carefully.
                     normalising percent-encoding, which trawl's libcurl canonicalisation does.)
 
 Uses Debian's python3-aiohttp (3.8) and python3-lxml. At the end it prints one line to stderr:
-    recipe: mode=M pages=N errors=E seconds=S pages/s=R
-where pages counts pages that got an HTTP response (any status) and errors the URLs that did not.
+    recipe: mode=M pages=N errors=E seconds=S pages/s=R start=T0 end=T1
+where pages counts pages that got an HTTP response (any status) and errors the URLs that did not;
+seconds runs from the first request to the last line written, T0 and T1 are the same two moments
+as Unix times (bench/run times several processes run at once from the first T0 to the last T1).
 Exit 0 when every URL got a response, 1 otherwise.
 """
 
@@ -182,13 +184,15 @@ def main():
 
     urls = read_urls(args.urls)
     with open(args.out, "w", encoding="utf-8") as out:
-        t0 = time.monotonic()
+        wall_t0, t0 = time.time(), time.monotonic()
         counts = asyncio.run(crawl(urls, out, args.concurrency, args.mode))
         out.flush()
         seconds = time.monotonic() - t0
+        wall_t1 = wall_t0 + seconds
     rate = counts["pages"] / seconds if seconds > 0 else 0.0
     print(f"recipe: mode={args.mode} pages={counts['pages']} errors={counts['errors']} "
-          f"seconds={seconds:.3f} pages/s={rate:.1f}", file=sys.stderr)
+          f"seconds={seconds:.3f} pages/s={rate:.1f} start={wall_t0:.3f} end={wall_t1:.3f}",
+          file=sys.stderr)
     return 0 if counts["errors"] == 0 else 1
 
 
