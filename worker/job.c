@@ -141,7 +141,6 @@ static void give_back_lease(struct job *j)
     struct policy_host *h = j->ph;
     policy_release_lease(w->policy, h, j->lease_id);
     j->has_lease = 0;
-    h->leases--;
     /* A job of ours polling for this host's lease need not wait for its timer. (Handing the
      * lease straight to it, in its booking, was tried: one worker then kept a host's leases
      * while the other's jobs waited, and two workers crawled slower in bench/run.) */
@@ -510,10 +509,8 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
     struct worker *w = j->w;
     struct policy_host *h = j->ph;
     int had_turn = j->state == JOB_BOOKING;
-    if (!err && a == POLICY_GO && w->cfg->host_concurrency > 0) {
+    if (!err && a == POLICY_GO && w->cfg->host_concurrency > 0)
         j->has_lease = 1; /* taken in Redis, whatever happens to the job now */
-        h->leases++;
-    }
     if (had_turn) {
         leave_turn(j);
         j->state = JOB_QUEUED;

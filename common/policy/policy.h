@@ -56,7 +56,6 @@ struct policy_host {
     char *key;                      /* host or registrable domain */
     uint64_t interval_us;           /* configured spacing of requests */
     unsigned refs;                  /* jobs holding this entry */
-    unsigned leases;                /* leases this worker holds on the key */
     unsigned booking;               /* bookings out at Redis from this worker */
     int waiting;                    /* a job of ours waits holding the host's turn (a lease
                                        poll, a pause, Redis away): no other books meanwhile */
