@@ -215,6 +215,8 @@ static void publish_outcome(struct job *j, const char *queue, char *body,
     j->out_body = body;
     j->out_kind = kind;
     j->out_expire_ms = expire_ms;
+    if (expire_ms && loop_now_ms() + expire_ms > w->returns_due_ms)
+        w->returns_due_ms = loop_now_ms() + expire_ms;
     if (!body) {
         worker_fatal(w, "cannot encode outcome", "out of memory");
         return;

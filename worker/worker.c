@@ -228,8 +228,12 @@ static void on_tick(struct loop *l, void *arg)
         log_progress(w);
     }
     if (w->cfg->idle_exit_s > 0 && w->consuming && !w->draining && w->njobs == 0 &&
-        now - w->last_activity_ms >= (uint64_t)(w->cfg->idle_exit_s * 1000)) {
-        /* Idle means nothing to come: no URL ready and no retry waiting in a delay queue. */
+        now - w->last_activity_ms >= (uint64_t)(w->cfg->idle_exit_s * 1000) &&
+        now >= w->returns_due_ms + RETURN_SLACK_MS) {
+        /* Idle means nothing to come: no URL ready, no retry waiting in a delay queue, and
+         * none of ours due back. The last check is not redundant: a quorum delay queue
+         * hands an expired message to its dead-letter process, where it is in no queue's
+         * count until it lands in PREFIX.urls (seen taking seconds under load). */
         char err[512];
         long ready = broker_queue_ready(w->out, w->q_urls, err, sizeof(err));
         for (int i = 0; i < RETRY_LEVELS && ready == 0; i++)

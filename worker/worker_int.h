@@ -19,6 +19,7 @@
 #define HEARTBEAT_S 30
 #define BROKER_TIMEOUT_MS 10000
 #define TICK_MS 1000                /* heartbeats, idle check, drain deadline */
+#define RETURN_SLACK_MS 10000       /* --idle-exit waits this long past our last due return */
 #define REDIS_RETRY_MS 500          /* ask Redis again after it failed */
 #define LEASE_POLL_MS 25            /* ask again for a lease another worker holds */
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
@@ -110,6 +111,7 @@ struct worker {
     uint64_t drain_deadline_ms;
     int exit_code;
     uint64_t last_activity_ms;
+    uint64_t returns_due_ms;    /* latest time a URL we sent round a delay queue is due back */
     uint64_t last_progress_ms;
     int redis_down_logged;
     struct {
