@@ -230,26 +230,18 @@ static void publish_outcome(struct job *j, const char *queue, char *body,
     j->seq = (uint64_t)seq;
 }
 
-static void count_error(struct worker *w, const char *code)
+static void count_error(struct worker *w, enum errcode code, long http_status)
 {
-    size_t i = 0;
-    while (i < w->n.nerrors && strcmp(w->n.errors[i].code, code) != 0)
-        i++;
-    if (i == w->n.nerrors) {
-        if (i == METRICS_MAX_CODES)
-            i--; /* the last slot collects the rest */
-        else
-            w->n.nerrors++;
-        snprintf(w->n.errors[i].code, sizeof(w->n.errors[i].code), "%s",
-                 i == METRICS_MAX_CODES - 1 ? "other" : code);
-    }
-    w->n.errors[i].count++;
+    w->n.errors[code]++;
+    if (code == ERR_HTTP_STATUS)
+        w->n.http_errors[http_status >= 0 && http_status <= HTTP_STATUS_MAX ? http_status : 0]++;
 }
 
-void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
+void job_publish_dead(struct job *j, const char *raw, size_t raw_len, enum errcode code,
                       const char *detail)
 {
-    count_error(j->w, error);
+    count_error(j->w, code, 0);
+    const char *error = ERRCODE[code].name;
     char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail,
                                     j->msg.attempt + 1, j->msg.errors);
     LOG_D("dead letter", "url=%s error=%s detail=\"%s\"", j->msg.url ? j->msg.url : "-", error,
@@ -259,12 +251,14 @@ void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char
 
 /* Another attempt after a wait in a delay queue, or, when attempts are used up or the
  * failure is not transient, a dead letter listing every attempt's error. */
-void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
-                      int64_t retry_after_s)
+void job_fail_attempt(struct job *j, enum errcode error, long http_status, const char *detail,
+                      int transient, int64_t retry_after_s)
 {
     struct worker *w = j->w;
     int attempt = j->msg.attempt + 1;
-    count_error(w, code);
+    count_error(w, error, http_status);
+    char name[ERRCODE_NAME_MAX];
+    const char *code = errcode_name(error, http_status, name, sizeof(name));
     json_t *errors = j->msg.errors ? json_copy(j->msg.errors) : json_array();
     json_array_append_new(errors, json_pack("{s:i, s:s, s:s, s:I}", "attempt", attempt,
                                             "error", code, "detail", detail, "at",
@@ -402,14 +396,13 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     }
     if (r->error) {
         w->n.fetch_errors++;
-        job_fail_attempt(j, r->error, r->detail, retry_error_is_transient(r->error), -1);
+        job_fail_attempt(j, r->error, 0, r->detail, ERRCODE[r->error].transient, -1);
         return;
     }
-    if (retry_status_is_transient(r->status)) {
-        char code[32], detail[64];
-        snprintf(code, sizeof(code), "http_%ld", r->status);
+    if (errcode_status_transient(r->status)) {
+        char detail[64];
         snprintf(detail, sizeof(detail), "HTTP status %ld", r->status);
-        job_fail_attempt(j, code, detail, 1, r->retry_after_s);
+        job_fail_attempt(j, ERR_HTTP_STATUS, r->status, detail, 1, r->retry_after_s);
         return;
     }
     json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
@@ -444,7 +437,7 @@ static void go(struct job *j)
         if (j->purpose == FETCH_ROBOTS)
             worker_fatal(w, "cannot fetch robots.txt", "libcurl refused the transfer");
         else
-            job_publish_dead(j, NULL, 0, "bad_message", "the URL could not be handed to libcurl");
+            job_publish_dead(j, NULL, 0, ERR_BAD_MESSAGE, "the URL could not be handed to libcurl");
         return;
     }
     if (j->has_lease)
@@ -674,11 +667,11 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
         /* Checked before anything else is done with it: this message has killed workers. */
         snprintf(why, sizeof(why), "delivered %ld times without an outcome (it crashes or hangs "
                  "workers)", d->delivery_count + 1);
-        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "poison", why);
+        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, ERR_POISON, why);
         return;
     }
     if (parsed < 0) {
-        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, "bad_message", why);
+        job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, ERR_BAD_MESSAGE, why);
         return;
     }
     if (w->cfg->ignore_robots) {
@@ -699,7 +692,7 @@ void job_enter_host_line(struct job *j, int front)
     if (!j->ph) {
         char *host = url_host(j->msg.url);
         if (!host) {
-            job_publish_dead(j, NULL, 0, "bad_message", "URL has no host");
+            job_publish_dead(j, NULL, 0, ERR_BAD_MESSAGE, "URL has no host");
             return;
         }
         j->ph = policy_host_get(w->policy, host);

@@ -41,11 +41,15 @@ static void apply(struct job *j)
     if (s->unavailable) {
         /* "CODE detail" of the robots.txt fetch: the page fails with it, as a transient
          * failure retried once the site's robots.txt is asked for again. */
-        char code[32];
+        char code[ERRCODE_NAME_MAX];
         const char *sp = strchr(s->unavailable, ' ');
         size_t n = sp ? (size_t)(sp - s->unavailable) : strlen(s->unavailable);
         snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1),
                  s->unavailable);
+        long http_status = 0;
+        enum errcode error = errcode_parse(code, &http_status);
+        if (error == ERR_NONE)
+            error = ERR_CONNECT; /* another worker's word we cannot read: the likeliest */
         char detail[512];
         snprintf(detail, sizeof(detail), "robots.txt of %s unreachable (%s): not crawling it "
                  "until it answers", s->origin, sp ? sp + 1 : code);
@@ -53,14 +57,14 @@ static void apply(struct job *j)
          * up, and the site's cached answer may already have expired a moment earlier. */
         uint64_t now = loop_now_ms();
         int64_t until_s = s->expires_ms > now + 1000 ? (int64_t)((s->expires_ms - now) / 1000) : 1;
-        job_fail_attempt(j, code, detail, 1, until_s);
+        job_fail_attempt(j, error, http_status, detail, 1, until_s);
         return;
     }
     if (!robots_allowed(s->rules, j->path)) {
         w->n.robots_denied++;
         char detail[256];
         snprintf(detail, sizeof(detail), "disallowed by %s/robots.txt", s->origin);
-        job_publish_dead(j, NULL, 0, "robots", detail);
+        job_publish_dead(j, NULL, 0, ERR_ROBOTS, detail);
         return;
     }
     job_enter_host_line(j, 0);
@@ -208,11 +212,10 @@ void robots_on_fetched(struct job *j, const struct fetch_result *r)
     if (r->error) {
         /* Too many redirects count as a missing file; an address we may not connect to
          * would refuse every page too, each with its own blocked_address. */
-        if (strcmp(r->error, "too_many_redirects") == 0 ||
-            strcmp(r->error, "blocked_address") == 0)
+        if (r->error == ERR_TOO_MANY_REDIRECTS || r->error == ERR_BLOCKED_ADDRESS)
             rules = robots_allow_all();
         else
-            snprintf(why, sizeof(why), "%s %s", r->error, r->detail);
+            snprintf(why, sizeof(why), "%s %s", ERRCODE[r->error].name, r->detail);
     } else if (r->status >= 200 && r->status < 300) {
         rules = robots_parse(r->body, r->len, w->cfg->fetch.user_agent);
     } else if (r->status == 429 || r->status >= 500 || r->status < 200) {

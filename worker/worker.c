@@ -293,9 +293,13 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                    (unsigned long long)w->n.bytes);
     metrics_printf(o, "# HELP trawl_errors_total Failed attempts and dead letters, by code.\n"
                       "# TYPE trawl_errors_total counter\n");
-    for (size_t i = 0; i < w->n.nerrors; i++)
-        metrics_printf(o, "trawl_errors_total{code=\"%s\"} %llu\n", w->n.errors[i].code,
-                       (unsigned long long)w->n.errors[i].count);
+    for (int c = ERR_NONE + 1; c < ERR_HTTP_STATUS; c++)
+        metrics_printf(o, "trawl_errors_total{code=\"%s\"} %llu\n", ERRCODE[c].name,
+                       (unsigned long long)w->n.errors[c]);
+    for (long status = 0; status <= HTTP_STATUS_MAX; status++)
+        if (w->n.http_errors[status])
+            metrics_printf(o, "trawl_errors_total{code=\"http_%ld\"} %llu\n", status,
+                           (unsigned long long)w->n.http_errors[status]);
     metrics_printf(o, "# HELP trawl_outcomes_total Outcomes published and confirmed.\n"
                       "# TYPE trawl_outcomes_total counter\n"
                       "trawl_outcomes_total{kind=\"record\"} %llu\n"

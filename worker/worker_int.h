@@ -28,7 +28,7 @@
 #define MAX_PARKS 3                 /* a URL is set aside for a busy host at most this often */
 #define ROBOTS_POLL_MS 250          /* ask again for robots.txt another worker is fetching */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
-#define METRICS_MAX_CODES 64        /* distinct error codes counted (then "other") */
+#define HTTP_STATUS_MAX 999         /* statuses are three digits; others count as 0 */
 
 /* Upper bounds (ms) of the fetch latency histogram's buckets; +Inf is implied. */
 static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
@@ -126,11 +126,8 @@ struct worker {
         uint64_t by_class[6];               /* responses by status class: 1xx..5xx, other */
         uint64_t latency[NBUCKETS + 1];     /* fetch latency histogram (+Inf last) */
         uint64_t latency_sum_ms, fetches;
-        struct {
-            char code[24];
-            uint64_t count;
-        } errors[METRICS_MAX_CODES];        /* failed attempts by code */
-        size_t nerrors;
+        uint64_t errors[ERR_COUNT];         /* failed attempts by code (http_NNN below) */
+        uint64_t http_errors[HTTP_STATUS_MAX + 1]; /* http_NNN failed attempts by status */
     } n;
     struct metrics_server *metrics;
 };
@@ -161,12 +158,12 @@ void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1])
 /* Leaves the robots step: into its host's line (at the front with front set). */
 void job_enter_host_line(struct job *j, int front);
 /* Dead letter for a job that was never fetched (it counts as one attempt). */
-void job_publish_dead(struct job *j, const char *raw, size_t raw_len, const char *error,
+void job_publish_dead(struct job *j, const char *raw, size_t raw_len, enum errcode code,
                       const char *detail);
 /* A failed attempt: a retry after a wait in the broker, or a dead letter when attempts are
  * used up or the failure is not transient. */
-void job_fail_attempt(struct job *j, const char *code, const char *detail, int transient,
-                      int64_t retry_after_s);
+void job_fail_attempt(struct job *j, enum errcode code, long http_status, const char *detail,
+                      int transient, int64_t retry_after_s);
 /* Counts one of the WAITED_* reasons for j, once per job. */
 void job_count_wait(struct job *j, unsigned reason);
 /* A job with no delivery behind it (a robots.txt fetch), for url. NULL when out of memory. */

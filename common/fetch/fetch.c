@@ -177,22 +177,22 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-static const char *error_code(const struct transfer *t, CURLcode rc)
+static enum errcode error_code(const struct transfer *t, CURLcode rc)
 {
     if (t->blocked)
-        return "blocked_address";
+        return ERR_BLOCKED_ADDRESS;
     if (t->too_large)
-        return "too_large";
+        return ERR_TOO_LARGE;
     if (t->headers_too_large)
-        return "bad_response";
+        return ERR_BAD_RESPONSE;
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        return "dns";
+        return ERR_DNS;
     case CURLE_COULDNT_CONNECT:
-        return "connect";
+        return ERR_CONNECT;
     case CURLE_OPERATION_TIMEDOUT:
-        return "timeout";
+        return ERR_TIMEOUT;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -202,33 +202,33 @@ static const char *error_code(const struct transfer *t, CURLcode rc)
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_USE_SSL_FAILED:
-        return "tls";
+        return ERR_TLS;
     case CURLE_RECV_ERROR:
         /* curl reports broken chunked framing as a receive error too. */
-        return strcasestr(t->errbuf, "chunk") ? "bad_response" : "reset";
+        return strcasestr(t->errbuf, "chunk") ? ERR_BAD_RESPONSE : ERR_RESET;
     case CURLE_SEND_ERROR:
         /* A reused connection the server closes without a reply, again and again. */
-        return strstr(t->errbuf, "Connection died") ? "empty_reply" : "reset";
+        return strstr(t->errbuf, "Connection died") ? ERR_EMPTY_REPLY : ERR_RESET;
     case CURLE_GOT_NOTHING:
-        return "empty_reply";
+        return ERR_EMPTY_REPLY;
     case CURLE_BAD_CONTENT_ENCODING:
-        return "bad_encoding";
+        return ERR_BAD_ENCODING;
     case CURLE_PARTIAL_FILE:
-        return "truncated";
+        return ERR_TRUNCATED;
     case CURLE_FILESIZE_EXCEEDED:
-        return "too_large";
+        return ERR_TOO_LARGE;
     case CURLE_TOO_MANY_REDIRECTS:
-        return "too_many_redirects";
+        return ERR_TOO_MANY_REDIRECTS;
     case CURLE_UNSUPPORTED_PROTOCOL:
         /* Both a redirect to another scheme ('Protocol "ftp" not supported') and a reply that
          * is not HTTP/1.x ("Received HTTP/0.9", "Unsupported response code") end here. */
-        return strstr(t->errbuf, "Protocol \"") ? "bad_redirect" : "bad_response";
+        return strstr(t->errbuf, "Protocol \"") ? ERR_BAD_REDIRECT : ERR_BAD_RESPONSE;
     case CURLE_URL_MALFORMAT:
-        return "bad_redirect";
+        return ERR_BAD_REDIRECT;
     default:
         /* Malformed status lines, headers, framing, HTTP/2 errors, oversized headers
          * (which curl reports as out of memory). */
-        return "bad_response";
+        return ERR_BAD_RESPONSE;
     }
 }
 
@@ -271,7 +271,7 @@ static void finish(struct transfer *t, CURLcode rc)
         else if (t->headers_too_large)
             snprintf(detail, sizeof(detail), "response headers exceed %d bytes",
                      FETCH_MAX_HEADER_BYTES);
-        else if (strcmp(r.error, "bad_redirect") == 0)
+        else if (r.error == ERR_BAD_REDIRECT)
             snprintf(detail, sizeof(detail), "redirect to a URL that is not http(s): refused");
         else if (rc == CURLE_OUT_OF_MEMORY)
             /* What libcurl says when one header line passes its 100 KB ceiling. */

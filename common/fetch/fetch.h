@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errcode.h"
+
 struct loop;
 struct fetcher;
 
@@ -43,7 +45,7 @@ struct fetch_request {
 
 struct fetch_result {
     const char *url;            /* as requested */
-    const char *error;          /* NULL for an HTTP response, else a contract error code */
+    enum errcode error;         /* ERR_NONE for an HTTP response, else why there is none */
     const char *detail;         /* human-readable, "" when none */
     long status;                /* final HTTP status (0 on error) */
     const char *final_url;      /* after redirects */

@@ -1,26 +1,10 @@
 /* retry.c -- the retry ladder and backoff arithmetic. */
 #include "retry.h"
 
-#include <string.h>
-
 const struct retry_level RETRY_LEVEL[RETRY_LEVELS] = {
     {"delay.1s", 1000},      {"delay.5s", 5000},     {"delay.30s", 30000},
     {"delay.2m", 120000},    {"delay.10m", 600000},  {"delay.1h", 3600000},
 };
-
-int retry_error_is_transient(const char *code)
-{
-    static const char *const transient[] = {"dns", "connect", "timeout", "reset", "empty_reply"};
-    for (size_t i = 0; i < sizeof(transient) / sizeof(*transient); i++)
-        if (strcmp(code, transient[i]) == 0)
-            return 1;
-    return 0;
-}
-
-int retry_status_is_transient(long status)
-{
-    return status == 429 || status == 502 || status == 503 || status == 504;
-}
 
 int retry_pick(int attempt, int64_t retry_after_s, uint64_t max_retry_after_ms,
                uint32_t random, uint64_t *expire_ms)

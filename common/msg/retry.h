@@ -23,10 +23,7 @@ extern const struct retry_level RETRY_LEVEL[RETRY_LEVELS];
  * its own expiration. */
 #define RETRY_LEVEL_MAX_MS(i) (RETRY_LEVEL[i].delay_ms * 2)
 
-/* 1 for the error codes worth another attempt: transport failures. */
-int retry_error_is_transient(const char *code);
-/* 1 for the HTTP statuses worth another attempt: 429, 502, 503, 504. */
-int retry_status_is_transient(long status);
+/* What is worth another attempt is the error table's word (errcode.h). */
 
 /* Picks the wait after failed attempt number `attempt` (1 = the first): exponential backoff
  * (1 s, 4 s, 16 s, ... ) or the server's Retry-After (seconds, < 0 when none) if longer,
