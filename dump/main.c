@@ -3,6 +3,7 @@
  * so a dump killed halfway loses nothing: the rest stays on the queue. */
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "broker.h"
 #include "config.h"
+#include "flags.h"
 #include "log.h"
 #include "loop.h"
 
@@ -19,12 +21,8 @@ static const char USAGE[] =
     "Consumes PREFIX.NAME (records, dead or urls) and writes each message body as one line.\n"
     "A message is acknowledged once its line is written and flushed.\n"
     "\n"
-    "Options:\n"
-    "  --queue NAME         records, dead, urls (or any suffix after 'PREFIX.')\n"
-    "  --output FILE        append to FILE (default: standard output)\n"
-    "  --idle-exit SECONDS  exit 0 once the queue stayed empty for this long\n"
-    "  --count N            exit 0 after N messages\n"
-    "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n";
+    "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n"
+    "\n";
 
 struct dump {
     FILE *out;
@@ -77,49 +75,38 @@ static int commit(struct dump *dm)
 
 /* The flags of trawl-dump's own, as read. */
 struct dump_cli {
-    struct dump *dm;
     const char *queue, *output;
     double idle_exit_s;
+    size_t count;
 };
 
-static int on_flag(void *arg, const char *name, const char *value, char *err, size_t errlen)
-{
-    struct dump_cli *c = arg;
-    char *end;
-    if (strcmp(name, "queue") == 0) {
-        c->queue = value;
-    } else if (strcmp(name, "output") == 0) {
-        c->output = value;
-    } else if (strcmp(name, "idle-exit") == 0) {
-        c->idle_exit_s = strtod(value, &end);
-        if (!*value || *end || !(c->idle_exit_s > 0)) {
-            snprintf(err, errlen, "--idle-exit '%s': expected seconds > 0", value);
-            return -1;
-        }
-    } else if (strcmp(name, "count") == 0) {
-        c->dm->limit = strtoull(value, &end, 10);
-        if (!*value || *end || c->dm->limit == 0) {
-            snprintf(err, errlen, "--count '%s': expected a number > 0", value);
-            return -1;
-        }
-    }
-    return 0;
-}
+#define AT(f) offsetof(struct dump_cli, f)
+
+static const struct flag DUMP_FLAGS[] = {
+    {.name = "queue", .value_name = "NAME", .type = FLAG_STRING, .offset = AT(queue),
+     .section = "Options", .help = "records, dead, urls (or any suffix after 'PREFIX.')"},
+    {.name = "output", .value_name = "FILE", .type = FLAG_STRING, .offset = AT(output),
+     .help = "append to FILE (default: standard output)"},
+    {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,
+     .offset = AT(idle_exit_s), .min = 0.001, .max = 1e7,
+     .help = "exit 0 once the queue stayed empty for this long"},
+    {.name = "count", .value_name = "N", .type = FLAG_SIZE, .offset = AT(count), .min = 1,
+     .max = 1e15, .help = "exit 0 after N messages"},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
-    struct common_config cfg;
-    config_defaults(&cfg);
-    struct dump dm = {.sync_fd = -1};
-    struct dump_cli cli_state = {.dm = &dm};
-    static const struct config_flag flags[] = {
-        {"queue", 1}, {"output", 1}, {"idle-exit", 1}, {"count", 1}, {NULL, 0}};
-    const struct config_cli cli = {"trawl-dump", USAGE, flags, on_flag, &cli_state};
-    int status = config_parse_cli(argc, argv, &cli, &cfg);
+    struct common_config cfg = {0};
+    struct dump_cli cli = {0};
+    const struct flag_table tables[] = {{DUMP_FLAGS, &cli}, {CONFIG_FLAGS, &cfg}, {NULL, NULL}};
+    const struct flag_program program = {"trawl-dump", USAGE, tables, NULL};
+    int status = flags_parse(argc, argv, &program);
     if (status >= 0)
         return status;
-    const char *queue = cli_state.queue, *output = cli_state.output;
-    double idle_exit_s = cli_state.idle_exit_s;
+    struct dump dm = {.sync_fd = -1, .limit = cli.count};
+    const char *queue = cli.queue, *output = cli.output;
+    double idle_exit_s = cli.idle_exit_s;
     char err[1024];
     if (!queue || optind < argc) {
         fprintf(stderr, "trawl-dump: %s\nTry 'trawl-dump --help'.\n",

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,13 @@
 #include "backoff.h"
 #include "broker.h"
 #include "config.h"
+#include "flags.h"
 #include "kv.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"
 #include "url.h"
 
-#define BATCH_DEFAULT 1000
 #define CONFIRM_TIMEOUT_MS 60000
 #define LINE_MAX_BYTES 65536
 #define OUTAGE_MAX_MS 300000     /* how long a broker or Redis outage is waited out */
@@ -44,16 +45,13 @@ static const char USAGE[] =
     "A broker or Redis that goes away is waited out for up to 5 minutes: the producer\n"
     "reconnects and publishes again whatever was not confirmed.\n"
     "\n"
-    "Options:\n"
-    "  --no-dedup      enqueue duplicates too (no Redis needed)\n"
-    "  --strict        exit 1 when any line was invalid\n"
-    "  --batch N       URLs per confirm round (default 1000)\n"
     "Exit status: 0 all valid URLs enqueued, 1 runtime failure (or invalid lines with --strict),\n"
-    "2 usage error.\n";
+    "2 usage error.\n"
+    "\n";
 
 struct producer {
     struct common_config cfg;
-    int dedup, strict;
+    int no_dedup, strict;
     size_t batch_max;
     struct broker *broker;
     redisContext *redis;
@@ -179,7 +177,7 @@ static redisReply *redis_run(struct producer *p, int argc, const char **argv)
 /* Drops URLs of the batch that Redis has seen in an earlier run. */
 static int filter_seen(struct producer *p)
 {
-    if (!p->dedup || p->nbatch == 0)
+    if (p->no_dedup || p->nbatch == 0)
         return 0;
     const char **argv = malloc((p->nbatch + 2) * sizeof(*argv));
     if (!argv)
@@ -212,7 +210,7 @@ static int filter_seen(struct producer *p)
 
 static int mark_seen(struct producer *p, char **urls, size_t n)
 {
-    if (!p->dedup || n == 0)
+    if (p->no_dedup || n == 0)
         return 0;
     const char **argv = malloc((n + 2) * sizeof(*argv));
     if (!argv)
@@ -323,7 +321,7 @@ static int add_line(struct producer *p, const char *name, unsigned long lineno, 
         fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
         return 0;
     }
-    if (p->dedup) {
+    if (!p->no_dedup) {
         if (json_object_get(p->seen_in_run, url)) {
             p->duplicate++;
             free(url);
@@ -406,33 +404,25 @@ static int connect_redis(struct producer *p, char *err, size_t errlen)
     return 0;
 }
 
-static int on_flag(void *arg, const char *name, const char *value, char *err, size_t errlen)
-{
-    struct producer *p = arg;
-    if (strcmp(name, "no-dedup") == 0) {
-        p->dedup = 0;
-    } else if (strcmp(name, "strict") == 0) {
-        p->strict = 1;
-    } else if (strcmp(name, "batch") == 0) {
-        char *end;
-        long n = strtol(value, &end, 10);
-        if (!*value || *end || n < 1 || n > 100000) {
-            snprintf(err, errlen, "--batch '%s': expected 1 to 100000", value);
-            return -1;
-        }
-        p->batch_max = (size_t)n;
-    }
-    return 0;
-}
+#define AT(f) offsetof(struct producer, f)
+
+static const struct flag PRODUCER_FLAGS[] = {
+    {.name = "no-dedup", .type = FLAG_SWITCH, .offset = AT(no_dedup), .section = "Options",
+     .help = "enqueue duplicates too (no Redis needed)"},
+    {.name = "strict", .type = FLAG_SWITCH, .offset = AT(strict),
+     .help = "exit 1 when any line was invalid"},
+    {.name = "batch", .value_name = "N", .type = FLAG_SIZE, .offset = AT(batch_max), .min = 1,
+     .max = 100000, .def = "1000", .help = "URLs per confirm round"},
+    {0},
+};
 
 int main(int argc, char **argv)
 {
-    struct producer p = {.dedup = 1, .batch_max = BATCH_DEFAULT};
-    config_defaults(&p.cfg);
-    static const struct config_flag flags[] = {
-        {"no-dedup", 0}, {"strict", 0}, {"batch", 1}, {NULL, 0}};
-    const struct config_cli cli = {"trawl-producer", USAGE, flags, on_flag, &p};
-    int status = config_parse_cli(argc, argv, &cli, &p.cfg);
+    struct producer p = {0};
+    const struct flag_table tables[] = {
+        {PRODUCER_FLAGS, &p}, {CONFIG_FLAGS, &p.cfg}, {NULL, NULL}};
+    const struct flag_program program = {"trawl-producer", USAGE, tables, NULL};
+    int status = flags_parse(argc, argv, &program);
     if (status >= 0)
         return status;
     char err[1024];
@@ -455,7 +445,7 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
-    if (p.dedup && connect_redis(&p, err, sizeof(err)) < 0) {
+    if (!p.no_dedup && connect_redis(&p, err, sizeof(err)) < 0) {
         LOG_E("cannot start", "err=\"%s\" (or use --no-dedup)", err);
         goto out;
     }

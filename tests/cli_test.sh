@@ -45,7 +45,7 @@ for p in "$producer" "$worker" "$dump"; do
     check "$prog bad log level" 2 "^$prog: --log-level 'loud'" err "$p" --log-level loud
 done
 
-check "producer --batch" 2 "^trawl-producer: --batch '0': expected 1 to 100000" err \
+check "producer --batch" 2 "^trawl-producer: --batch '0': expected a whole number from 1 to 100000" err \
     "$producer" --batch 0
 check "worker --concurrency" 2 "^trawl-worker: --concurrency 'x': expected a whole number" err \
     "$worker" --concurrency x
@@ -65,17 +65,72 @@ check "worker --max-crawl-delay" 2 "^trawl-worker: --max-crawl-delay 'x': expect
     "$worker" --max-crawl-delay x
 for flag in "--host-concurrency N" "--rate-key host\|domain" "--park-after S" "--ignore-robots" \
     "--max-crawl-delay S"; do
-    check "worker --help lists $flag" 0 "^  $flag " out "$worker" --help
+    check "worker --help lists $flag" 0 "^  $flag( |$)" out "$worker" --help
 done
 check "worker operand" 2 "unexpected argument 'urls.txt'" err "$worker" urls.txt
 check "worker --rules missing file" 2 "^trawl-worker: --rules .*no-such-rules.json" err \
     "$worker" --rules "$tmp/no-such-rules.json"
+check "worker --help lists the error codes" 0 "^  http_NNN +again +a retryable status" out "$worker" --help
+check "env names the variable" 2 "^trawl-dump: TRAWL_PREFIX 'a b': use 1 to 100" err \
+    env TRAWL_PREFIX='a b' "$dump" --queue records
 check "dump without --queue" 2 "--queue is required" err "$dump"
-check "dump --count" 2 "^trawl-dump: --count '0': expected a number > 0" err \
+check "dump --count" 2 "^trawl-dump: --count '0': expected a whole number from 1" err \
     "$dump" --queue records --count 0
 # Repeated --rate-host flags are kept until exit: a bad one after good ones frees them (ASan).
 check "worker --rate-host twice then bad" 2 "^trawl-worker: --rate 'x'" err \
     "$worker" --rate-host a.example=1/s --rate-host b.example=2/s --rate x
+
+# The README's flag tables say what --help says: every flag of each program is in one of its
+# rows, and the worker's default column agrees with the default in force.
+readme=$(dirname "$(readlink -f "$0")")/../README.md
+for p in "$producer" "$worker" "$dump"; do
+    "$p" --help >"$tmp/help-$(basename "$p")"
+done
+if python3 - "$readme" "$tmp" >"$tmp/readme.out" 2>&1 <<'EOF_PY'
+import re, sys
+readme = open(sys.argv[1], encoding="utf-8").read()
+rows = {}
+default_col = None  # the column headed "default" in the table being read
+for line in readme.splitlines():
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    if not cells:
+        default_col = None
+        continue
+    if cells[0] == "flag":
+        default_col = cells.index("default") if "default" in cells else None
+        continue
+    m = re.match(r"`--([a-z-]+)", cells[0])
+    if m:
+        rows.setdefault(m.group(1), cells[default_col] if default_col else None)
+bad = []
+for prog in ("trawl-producer", "trawl-worker", "trawl-dump"):
+    text = open(f"{sys.argv[2]}/help-{prog}", encoding="utf-8").read()
+    flags = {}
+    for m in re.finditer(r"^  --([a-z-]+)(.*?)(?=^  --|^[A-Z]|\Z)", text, re.S | re.M):
+        flags[m.group(1)] = " ".join(m.group(2).split())
+    for name, help_text in flags.items():
+        if name == "help":
+            continue
+        if name not in rows:
+            bad.append(f"{prog} --{name}: no README row")
+            continue
+        d = re.search(r"\(default ([^)]*)\)$", help_text)
+        if d and rows[name] is not None:
+            want = d.group(1).replace("0.1.0", "VERSION").replace(" x ", " × ")
+            got = re.split(r" \(|: ", rows[name].replace("`", ""))[0]
+            if got != want:
+                bad.append(f"{prog} --{name}: README default '{rows[name]}', --help '{d.group(1)}'")
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+EOF_PY
+then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAIL README flag tables against --help:"
+    sed 's/^/  /' "$tmp/readme.out"
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

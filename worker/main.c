@@ -1,4 +1,5 @@
 /* main.c -- trawl-worker: flags to a worker_config, then worker_run. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <libxml/parser.h>
 
 #include "config.h"
+#include "errcode.h"
+#include "flags.h"
 #include "log.h"
 #include "worker.h"
 
@@ -19,242 +22,163 @@ static const char USAGE[] =
     "or a dead letter with an error code to PREFIX.dead. A URL is acknowledged only once its\n"
     "outcome is confirmed by the broker: a crash repeats a page, it never loses one.\n"
     "Runs until SIGTERM/SIGINT, then drains (see --grace); a second signal exits at once.\n"
-    "\n"
-    "Work:\n"
-    "  --concurrency N       transfers in flight at once, per process (default 64)\n"
-    "  --prefetch N          URLs in hand at once, per process: waiting for their host's\n"
-    "                        slot, fetching, or being confirmed (default 4 x concurrency)\n"
-    "  --rate RATE           default rate per host, COUNT/UNIT with UNIT s, m or h, from\n"
-    "                        1/h to 1000000/s (default 2/s); summed over all workers\n"
-    "  --rate-host HOST=RATE a host's own rate (repeatable), e.g. --rate-host example.com=10/s\n"
-    "                        (with --rate-key domain, HOST is a registrable domain)\n"
-    "  --burst N             requests a host may receive at once (default 1)\n"
-    "  --host-concurrency N  requests in flight to one host over ALL workers (default 2;\n"
-    "                        0: no cap). Held as leases in Redis: a killed worker's lease\n"
-    "                        frees itself within 10 s\n"
-    "  --rate-key host|domain  what a rate, a lease and a pause apply to: each host name\n"
-    "                        (default), or each registrable domain (a.example.co.uk and\n"
-    "                        b.example.co.uk share one, from the public suffix list)\n"
-    "  --park-after S        a URL whose host cannot take it within S seconds (its rate is\n"
-    "                        booked further ahead, it is paused, or its leases stay held) is\n"
-    "                        set aside in a delay queue and comes back when the host can\n"
-    "                        take it, at most 3 times, so that one busy host never fills the\n"
-    "                        prefetch window (default 10; 0: never)\n"
-    "  --ignore-robots       do not fetch or obey robots.txt (said at start-up). By default\n"
-    "                        each site's robots.txt (RFC 9309) is fetched once a day by one\n"
-    "                        worker and shared through Redis; the group is chosen by the\n"
-    "                        first word of --user-agent (\"trawl\"), else \"*\". A disallowed\n"
-    "                        URL is a \"robots\" dead letter; a robots.txt answering 5xx or\n"
-    "                        unreachable stops the site's URLs (retried) until it answers\n"
-    "  --max-crawl-delay S   a robots.txt Crawl-delay slows its host to one request per\n"
-    "                        delay, at most this many seconds (default 30)\n"
-    "  --rules FILE          extra XPath fields, JSON: {\"default\": {FIELD: XPATH},\n"
-    "                        \"hosts\": {HOST: {FIELD: XPATH}}}\n"
-    "  --max-links N         links kept per page (default 5000)\n"
-    "  --idle-exit SECONDS   exit 0 after the input queue stayed empty with nothing in hand\n"
-    "                        for this long (default: run until signalled)\n"
-    "  --grace SECONDS       drain deadline after a signal (default 30)\n"
-    "  --progress SECONDS    interval of the progress line (default 5)\n"
-    "  --metrics HOST:PORT   serve Prometheus metrics at http://HOST:PORT/metrics\n"
-    "Fetching:\n"
-    "  --user-agent STRING   (default trawl/" TRAWL_VERSION ")\n"
-    "  --timeout SECONDS     whole fetch (default 30)\n"
-    "  --connect-timeout S   (default 10)\n"
-    "  --max-bytes N         decoded body ceiling; larger is a too_large dead letter\n"
-    "                        (default 10000000)\n"
-    "  --max-redirects N     (default 10)\n"
-    "  --max-attempts N      attempts per URL, the first included (default 4): transport\n"
-    "                        errors and HTTP 429/502/503/504 are tried again after a wait\n"
-    "                        in the broker (1 s, 4 s, 16 s, ... with jitter, or the\n"
-    "                        server's Retry-After); then a dead letter lists every error\n"
-    "  --max-retry-after S   ceiling on a Retry-After (default 3600)\n"
-    "  --allow-private       allow loopback and private addresses (link-local, multicast and\n"
-    "                        reserved ones stay refused)\n";
+    "\n";
 
-static int parse_count(const char *flag, const char *v, long min, long max, long *out,
-                       char *err, size_t errlen)
+static int set_rate(void *target, const char *v, char *err, size_t errlen)
 {
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < min || n > max) {
-        snprintf(err, errlen, "%s '%s': expected a whole number from %ld to %ld", flag, v,
-                 min, max);
+    return rate_parse(v, target, err, errlen);
+}
+
+/* HOST=RATE, repeatable: each one is added to the list. */
+static int add_host_rate(void *target, const char *v, char *err, size_t errlen)
+{
+    struct worker_host_rates *list = target;
+    const char *eq = strchr(v, '=');
+    struct policy_host_rate hr;
+    if (!eq || eq == v) {
+        snprintf(err, errlen, "expected HOST=RATE");
         return -1;
     }
-    *out = n;
+    if (rate_parse(eq + 1, &hr.rate, err, errlen) < 0)
+        return -1;
+    hr.key = strndup(v, (size_t)(eq - v));
+    struct policy_host_rate *grown = realloc(list->v, (list->n + 1) * sizeof(*list->v));
+    if (!hr.key || !grown) {
+        free((char *)hr.key);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    list->v = grown;
+    list->v[list->n++] = hr;
     return 0;
 }
 
-static int parse_seconds(const char *flag, const char *v, double min, double max, double *out,
-                         char *err, size_t errlen)
+static int set_park_after(void *target, const char *v, char *err, size_t errlen)
 {
     char *end;
     double d = strtod(v, &end);
-    if (!*v || *end || !(d >= min && d <= max)) {
-        snprintf(err, errlen, "%s '%s': expected seconds from %g to %g", flag, v, min, max);
+    if (!*v || *end || !(d == 0 || (d >= 2 && d <= 3600))) {
+        snprintf(err, errlen, "expected 0 (never) or at least 2 seconds, at most 3600 (the "
+                 "delay queues cannot bring a URL back sooner)");
         return -1;
     }
-    *out = d;
+    *(double *)target = d;
     return 0;
 }
 
-/* The worker's own flags, as read: the config, and what main still has to load. */
-struct worker_cli {
-    struct worker_config *cfg;
-    const char *rules_path;
+static const char *const RATE_KEYS[] = {"host", "domain", NULL};
+static const int RATE_KEY_VALUES[] = {POLICY_KEY_HOST, POLICY_KEY_DOMAIN};
+
+#define AT(f) offsetof(struct worker_config, f)
+
+static const struct flag WORKER_FLAGS[] = {
+    {.name = "concurrency", .value_name = "N", .type = FLAG_UINT, .offset = AT(concurrency),
+     .min = 1, .max = 10000, .def = "64", .section = "Work",
+     .help = "transfers in flight at once, per process"},
+    {.name = "prefetch", .value_name = "N", .type = FLAG_UINT, .offset = AT(prefetch),
+     .min = 1, .max = 65535,
+     .help = "URLs in hand at once, per process: waiting for their host's slot, fetching, or "
+             "being confirmed (default 4 x concurrency)"},
+    {.name = "rate", .value_name = "RATE", .type = FLAG_CUSTOM, .offset = AT(rate),
+     .set = set_rate, .def = "2/s",
+     .help = "default rate per host, COUNT/UNIT with UNIT s, m or h, from 1/h to 1000000/s; "
+             "summed over all workers"},
+    {.name = "rate-host", .value_name = "HOST=RATE", .type = FLAG_CUSTOM,
+     .offset = AT(host_rates), .set = add_host_rate,
+     .help = "a host's own rate (repeatable), e.g. --rate-host example.com=10/s (with "
+             "--rate-key domain, HOST is a registrable domain)"},
+    {.name = "burst", .value_name = "N", .type = FLAG_UINT, .offset = AT(burst), .min = 1,
+     .max = 100000, .def = "1", .help = "requests a host may receive at once"},
+    {.name = "host-concurrency", .value_name = "N", .type = FLAG_UINT,
+     .offset = AT(host_concurrency), .min = 0, .max = 10000, .def = "2",
+     .help = "requests in flight to one host over ALL workers (0: no cap). Held as leases in "
+             "Redis: a killed worker's lease frees itself within ten seconds"},
+    {.name = "rate-key", .value_name = "host|domain", .type = FLAG_CHOICE,
+     .offset = AT(rate_key), .choices = RATE_KEYS, .choice_values = RATE_KEY_VALUES,
+     .def = "host",
+     .help = "what a rate, a lease and a pause apply to: each host name, or each registrable "
+             "domain (a.example.co.uk and b.example.co.uk share one, from the public suffix "
+             "list)"},
+    {.name = "park-after", .value_name = "S", .type = FLAG_CUSTOM, .offset = AT(park_after_s),
+     .set = set_park_after, .def = "10",
+     .help = "a URL whose host cannot take it within S seconds (its rate is booked further "
+             "ahead, it is paused, or its leases stay held) is set aside in a delay queue and "
+             "comes back when the host can take it, at most 3 times, so that one busy host "
+             "never fills the prefetch window (0: never)"},
+    {.name = "ignore-robots", .type = FLAG_SWITCH, .offset = AT(ignore_robots),
+     .help = "do not fetch or obey robots.txt (said at start-up). By default each site's "
+             "robots.txt (RFC 9309) is fetched once a day by one worker and shared through "
+             "Redis; the group is chosen by the first word of --user-agent (\"trawl\"), else "
+             "\"*\". A disallowed URL is a \"robots\" dead letter; a robots.txt answering 5xx "
+             "or unreachable stops the site's URLs (retried) until it answers"},
+    {.name = "max-crawl-delay", .value_name = "S", .type = FLAG_SECONDS,
+     .offset = AT(max_crawl_delay_s), .min = 0, .max = 86400, .def = "30",
+     .help = "a robots.txt Crawl-delay slows its host to one request per delay, at most this "
+             "many seconds"},
+    {.name = "rules", .value_name = "FILE", .type = FLAG_STRING, .offset = AT(rules_path),
+     .help = "extra XPath fields, JSON: {\"default\": {FIELD: XPATH}, \"hosts\": {HOST: "
+             "{FIELD: XPATH}}}"},
+    {.name = "max-links", .value_name = "N", .type = FLAG_SIZE, .offset = AT(extract.max_links),
+     .min = 0, .max = 1000000, .def = "5000", .help = "links kept per page"},
+    {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,
+     .offset = AT(idle_exit_s), .min = 0.1, .max = 1e7,
+     .help = "exit 0 once the input queue and the delay queues stayed empty, with nothing in "
+             "hand and none of this worker's retries due back, for this long (default: run "
+             "until signalled)"},
+    {.name = "grace", .value_name = "SECONDS", .type = FLAG_SECONDS, .offset = AT(grace_s),
+     .min = 0, .max = 86400, .def = "30", .help = "drain deadline after a signal"},
+    {.name = "progress", .value_name = "SECONDS", .type = FLAG_SECONDS,
+     .offset = AT(progress_s), .min = 0.1, .max = 86400, .def = "5",
+     .help = "interval of the progress line"},
+    {.name = "metrics", .value_name = "HOST:PORT", .type = FLAG_STRING,
+     .offset = AT(metrics_addr), .help = "serve Prometheus metrics at http://HOST:PORT/metrics"},
+    {.name = "user-agent", .value_name = "STRING", .type = FLAG_STRING,
+     .offset = AT(fetch.user_agent), .def = "trawl/" TRAWL_VERSION, .section = "Fetching",
+     .help = "sent with every request; its first word picks the robots.txt group"},
+    {.name = "timeout", .value_name = "SECONDS", .type = FLAG_LONG_MS,
+     .offset = AT(fetch.timeout_ms), .min = 0.1, .max = 86400, .def = "30",
+     .help = "whole fetch"},
+    {.name = "connect-timeout", .value_name = "S", .type = FLAG_LONG_MS,
+     .offset = AT(fetch.connect_timeout_ms), .min = 0.1, .max = 3600, .def = "10",
+     .help = "connection set-up"},
+    {.name = "max-bytes", .value_name = "N", .type = FLAG_SIZE, .offset = AT(fetch.max_bytes),
+     .min = 1, .max = 1099511627776.0, .def = "10000000",
+     .help = "decoded body ceiling; larger is a too_large dead letter"},
+    {.name = "max-redirects", .value_name = "N", .type = FLAG_LONG,
+     .offset = AT(fetch.max_redirects), .min = 0, .max = 100, .def = "10",
+     .help = "redirects followed; more is a too_many_redirects dead letter"},
+    {.name = "max-attempts", .value_name = "N", .type = FLAG_INT, .offset = AT(max_attempts),
+     .min = 1, .max = 100, .def = "4",
+     .help = "attempts per URL, the first included: the codes marked \"tried again\" below "
+             "wait in the broker (1 s, 4 s, 16 s, ... with jitter, or the server's "
+             "Retry-After) and are tried again; then a dead letter lists every error"},
+    {.name = "max-retry-after", .value_name = "S", .type = FLAG_MS,
+     .offset = AT(max_retry_after_ms), .min = 0, .max = 86400, .def = "3600",
+     .help = "ceiling on a Retry-After"},
+    {.name = "allow-private", .type = FLAG_SWITCH, .offset = AT(fetch.allow_private),
+     .help = "allow loopback and private addresses (link-local, multicast and reserved ones "
+             "stay refused)"},
+    {0},
 };
 
-static int on_flag(void *arg, const char *name, const char *v, char *err, size_t errlen)
+/* The error codes, from their table, after the flags. */
+static void help_error_codes(FILE *out)
 {
-    struct worker_cli *c = arg;
-    struct worker_config *cfg = c->cfg;
-    char why[512];
-    long n;
-    double d;
-    if (strcmp(name, "concurrency") == 0) {
-        if (parse_count("--concurrency", v, 1, 10000, &n, err, errlen) < 0)
-            return -1;
-        cfg->concurrency = (unsigned)n;
-    } else if (strcmp(name, "prefetch") == 0) {
-        if (parse_count("--prefetch", v, 1, 65535, &n, err, errlen) < 0)
-            return -1;
-        cfg->prefetch = (unsigned)n;
-    } else if (strcmp(name, "rate") == 0) {
-        if (rate_parse(v, &cfg->rate, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "--rate %s", why);
-            return -1;
-        }
-    } else if (strcmp(name, "rate-host") == 0) {
-        const char *eq = strchr(v, '=');
-        struct policy_host_rate hr;
-        if (!eq || eq == v) {
-            snprintf(err, errlen, "--rate-host '%s': expected HOST=RATE", v);
-            return -1;
-        }
-        if (rate_parse(eq + 1, &hr.rate, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "--rate-host %s", why);
-            return -1;
-        }
-        hr.key = strndup(v, (size_t)(eq - v));
-        struct policy_host_rate *p = realloc(cfg->host_rates,
-                                      (cfg->n_host_rates + 1) * sizeof(*cfg->host_rates));
-        if (!hr.key || !p) {
-            free((char *)hr.key);
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        cfg->host_rates = p;
-        cfg->host_rates[cfg->n_host_rates++] = hr;
-    } else if (strcmp(name, "host-concurrency") == 0) {
-        if (parse_count("--host-concurrency", v, 0, 10000, &n, err, errlen) < 0)
-            return -1;
-        cfg->host_concurrency = (unsigned)n;
-    } else if (strcmp(name, "rate-key") == 0) {
-        if (strcmp(v, "host") == 0) {
-            cfg->rate_key = POLICY_KEY_HOST;
-        } else if (strcmp(v, "domain") == 0) {
-            cfg->rate_key = POLICY_KEY_DOMAIN;
-        } else {
-            snprintf(err, errlen, "--rate-key '%s': expected host or domain", v);
-            return -1;
-        }
-    } else if (strcmp(name, "park-after") == 0) {
-        if (parse_seconds("--park-after", v, 0, 3600, &cfg->park_after_s, err, errlen) < 0)
-            return -1;
-        if (cfg->park_after_s > 0 && cfg->park_after_s < 2) {
-            snprintf(err, errlen, "--park-after '%s': expected 0 (never) or at least 2 seconds "
-                     "(the delay queues cannot bring a URL back sooner)", v);
-            return -1;
-        }
-    } else if (strcmp(name, "ignore-robots") == 0) {
-        cfg->ignore_robots = 1;
-    } else if (strcmp(name, "max-crawl-delay") == 0) {
-        if (parse_seconds("--max-crawl-delay", v, 0, 86400, &cfg->max_crawl_delay_s, err,
-                          errlen) < 0)
-            return -1;
-    } else if (strcmp(name, "burst") == 0) {
-        if (parse_count("--burst", v, 1, 100000, &n, err, errlen) < 0)
-            return -1;
-        cfg->burst = (unsigned)n;
-    } else if (strcmp(name, "rules") == 0) {
-        c->rules_path = v;
-    } else if (strcmp(name, "max-links") == 0) {
-        if (parse_count("--max-links", v, 0, 1000000, &n, err, errlen) < 0)
-            return -1;
-        cfg->extract.max_links = (size_t)n;
-    } else if (strcmp(name, "idle-exit") == 0) {
-        if (parse_seconds("--idle-exit", v, 0.1, 1e7, &cfg->idle_exit_s, err, errlen) < 0)
-            return -1;
-    } else if (strcmp(name, "grace") == 0) {
-        if (parse_seconds("--grace", v, 0, 86400, &cfg->grace_s, err, errlen) < 0)
-            return -1;
-    } else if (strcmp(name, "progress") == 0) {
-        if (parse_seconds("--progress", v, 0.1, 86400, &cfg->progress_s, err, errlen) < 0)
-            return -1;
-    } else if (strcmp(name, "user-agent") == 0) {
-        cfg->fetch.user_agent = v;
-    } else if (strcmp(name, "timeout") == 0) {
-        if (parse_seconds("--timeout", v, 0.1, 86400, &d, err, errlen) < 0)
-            return -1;
-        cfg->fetch.timeout_ms = (long)(d * 1000);
-    } else if (strcmp(name, "connect-timeout") == 0) {
-        if (parse_seconds("--connect-timeout", v, 0.1, 3600, &d, err, errlen) < 0)
-            return -1;
-        cfg->fetch.connect_timeout_ms = (long)(d * 1000);
-    } else if (strcmp(name, "max-bytes") == 0) {
-        if (parse_count("--max-bytes", v, 1, 1L << 40, &n, err, errlen) < 0)
-            return -1;
-        cfg->fetch.max_bytes = (size_t)n;
-    } else if (strcmp(name, "max-redirects") == 0) {
-        if (parse_count("--max-redirects", v, 0, 100, &n, err, errlen) < 0)
-            return -1;
-        cfg->fetch.max_redirects = n;
-    } else if (strcmp(name, "max-attempts") == 0) {
-        if (parse_count("--max-attempts", v, 1, 100, &n, err, errlen) < 0)
-            return -1;
-        cfg->max_attempts = (int)n;
-    } else if (strcmp(name, "max-retry-after") == 0) {
-        if (parse_seconds("--max-retry-after", v, 0, 86400, &d, err, errlen) < 0)
-            return -1;
-        cfg->max_retry_after_ms = (uint64_t)(d * 1000);
-    } else if (strcmp(name, "metrics") == 0) {
-        cfg->metrics_addr = v;
-    } else if (strcmp(name, "allow-private") == 0) {
-        cfg->fetch.allow_private = 1;
-    }
-    return 0;
+    fprintf(out, "Dead-letter codes (again: tried again, up to --max-attempts):\n");
+    for (int c = ERR_NONE + 1; c < ERR_COUNT; c++)
+        fprintf(out, "  %-19s %-6s %s\n", ERRCODE[c].name, ERRCODE[c].transient ? "again" : "",
+                ERRCODE[c].meaning);
 }
 
 int main(int argc, char **argv)
 {
     struct worker_config cfg = {
-        .concurrency = 64,
-        .burst = 1,
-        .host_concurrency = 2,
-        .max_crawl_delay_s = 30,
-        .park_after_s = 10,
-        .rate = {.count = 2, .period_ms = 1000},
-        .fetch = {.user_agent = "trawl/" TRAWL_VERSION, .timeout_ms = 30000,
-                  .connect_timeout_ms = 10000, .low_speed_bytes = 100, .low_speed_time_s = 10,
-                  .max_bytes = 10000000, .max_redirects = 10},
-        .extract = {.max_links = 5000},
-        .max_attempts = 4,
-        .max_retry_after_ms = 3600000,
-        .grace_s = 30,
-        .progress_s = 5,
+        .fetch = {.low_speed_bytes = 100, .low_speed_time_s = 10},
     };
-    config_defaults(&cfg.common);
-    struct worker_cli cli_state = {.cfg = &cfg};
-    static const struct config_flag flags[] = {
-        {"concurrency", 1}, {"prefetch", 1}, {"rate", 1}, {"rate-host", 1}, {"burst", 1},
-        {"host-concurrency", 1}, {"rate-key", 1}, {"ignore-robots", 0}, {"max-crawl-delay", 1},
-        {"park-after", 1},
-        {"rules", 1}, {"max-links", 1}, {"idle-exit", 1}, {"grace", 1}, {"progress", 1},
-        {"user-agent", 1}, {"timeout", 1}, {"connect-timeout", 1}, {"max-bytes", 1},
-        {"max-redirects", 1}, {"allow-private", 0}, {"max-attempts", 1},
-        {"max-retry-after", 1}, {"metrics", 1}, {NULL, 0}};
-    const struct config_cli cli = {"trawl-worker", USAGE, flags, on_flag, &cli_state};
-    int rc = config_parse_cli(argc, argv, &cli, &cfg.common);
+    const struct flag_table tables[] = {
+        {WORKER_FLAGS, &cfg}, {CONFIG_FLAGS, &cfg.common}, {NULL, NULL}};
+    const struct flag_program program = {"trawl-worker", USAGE, tables, help_error_codes};
+    int rc = flags_parse(argc, argv, &program);
     if (rc >= 0)
         goto out;
     rc = 2;
@@ -270,9 +194,9 @@ int main(int argc, char **argv)
                 "would sit idle\n", cfg.prefetch, cfg.concurrency);
         goto out;
     }
-    if (cli_state.rules_path) {
+    if (cfg.rules_path) {
         char err[1024];
-        cfg.rules = rules_load(cli_state.rules_path, err, sizeof(err));
+        cfg.rules = rules_load(cfg.rules_path, err, sizeof(err));
         if (!cfg.rules) {
             fprintf(stderr, "trawl-worker: --rules %s\n", err);
             goto out;
@@ -287,8 +211,8 @@ int main(int argc, char **argv)
     curl_global_cleanup();
 out:
     rules_free(cfg.rules);
-    for (size_t i = 0; i < cfg.n_host_rates; i++)
-        free((char *)cfg.host_rates[i].key);
-    free(cfg.host_rates);
+    for (size_t i = 0; i < cfg.host_rates.n; i++)
+        free((char *)cfg.host_rates.v[i].key);
+    free(cfg.host_rates.v);
     return rc;
 }

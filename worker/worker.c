@@ -410,8 +410,8 @@ int worker_run(const struct worker_config *cfg)
     if (!w.kv)
         goto out;
     struct policy_opts po = {
-        .prefix = prefix, .rate = cfg->rate, .host_rates = cfg->host_rates,
-        .n_host_rates = cfg->n_host_rates, .burst = cfg->burst,
+        .prefix = prefix, .rate = cfg->rate, .host_rates = cfg->host_rates.v,
+        .n_host_rates = cfg->host_rates.n, .burst = cfg->burst,
         .host_concurrency = cfg->host_concurrency, .key = cfg->rate_key,
         .max_wait_us = RATE_MAX_WAIT_US, .max_retry_after_ms = cfg->max_retry_after_ms,
         .park_after_us = (uint64_t)(cfg->park_after_s * 1e6),

@@ -13,14 +13,19 @@
 #include "rate.h"
 #include "rules.h"
 
+/* --rate-host, in the order given; the keys are owned by main. */
+struct worker_host_rates {
+    struct policy_host_rate *v;
+    size_t n;
+};
+
 struct worker_config {
     struct common_config common;
     unsigned concurrency;       /* transfers in flight at once */
     unsigned prefetch;          /* messages in hand at once (AMQP prefetch), >= concurrency */
     struct rate rate;           /* default per-host rate */
     unsigned burst;             /* requests a host may receive at once */
-    struct policy_host_rate *host_rates; /* keys owned by main */
-    size_t n_host_rates;
+    struct worker_host_rates host_rates;
     unsigned host_concurrency;  /* requests in flight per host over every worker; 0: no cap */
     enum policy_key rate_key;   /* rates and leases per host or per registrable domain */
     double park_after_s;        /* a URL whose host cannot take it this soon is set aside */
@@ -28,6 +33,7 @@ struct worker_config {
     double max_crawl_delay_s;   /* a robots.txt Crawl-delay above this counts as this */
     struct fetch_opts fetch;
     struct extract_opts extract;
+    const char *rules_path;     /* --rules, which main loads into rules */
     struct rules *rules;        /* owned by main; may be NULL */
     int max_attempts;           /* attempts per URL, the first included */
     uint64_t max_retry_after_ms; /* ceiling on a server's Retry-After */

@@ -20,28 +20,6 @@ void log_init(const char *program, enum log_level level, enum log_format format)
     log_fmt = format;
 }
 
-int log_level_parse(const char *s, enum log_level *out)
-{
-    for (int i = 0; i < 4; i++) {
-        if (strcmp(s, level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-int log_format_parse(const char *s, enum log_format *out)
-{
-    if (strcmp(s, "text") == 0)
-        *out = LOG_FORMAT_TEXT;
-    else if (strcmp(s, "json") == 0)
-        *out = LOG_FORMAT_JSON;
-    else
-        return -1;
-    return 0;
-}
-
 void log_write(enum log_level level, const char *msg, const char *fmt, ...)
 {
     char body[2048];

@@ -15,10 +15,6 @@ extern enum log_level log_min_level; /* lines below this level are dropped */
 /* Sets the program name shown on every line (borrowed: pass a string literal). */
 void log_init(const char *program, enum log_level level, enum log_format format);
 
-/* Parses "debug|info|warn|error" / "text|json"; 0 on success, -1 on an unknown name. */
-int log_level_parse(const char *s, enum log_level *out);
-int log_format_parse(const char *s, enum log_format *out);
-
 /* Writes one line: `msg` is a short event name, `fmt` key=value pairs. Prefer the macros. */
 void log_write(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,10 +5,11 @@
 
 #define RATE_MAX_PER_S 1000000ULL /* the contract's ceiling: 1000000/s */
 
-static int fail(char *err, size_t errlen, const char *s, const char *why)
+/* The reason only: the caller names the flag and the value. */
+static int fail(char *err, size_t errlen, const char *why)
 {
     if (err && errlen)
-        snprintf(err, errlen, "'%.64s': %s", s, why);
+        snprintf(err, errlen, "%s", why);
     return -1;
 }
 
@@ -21,18 +22,17 @@ int rate_parse(const char *s, struct rate *out, char *err, size_t errlen)
     const char *p = s;
     uint64_t count = 0;
     if (*p < '0' || *p > '9')
-        return fail(err, errlen, s,
-                    *p == '-' ? "count must be a positive integer"
+        return fail(err, errlen, *p == '-' ? "count must be a positive integer"
                               : "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)");
     for (; *p >= '0' && *p <= '9'; p++) {
         if (count > (UINT64_MAX - 9) / 10)
-            return fail(err, errlen, s, "count too large (at most 1000000/s)");
+            return fail(err, errlen, "count too large (at most 1000000/s)");
         count = count * 10 + (uint64_t)(*p - '0');
     }
     if (*p != '/')
-        return fail(err, errlen, s, "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)");
+        return fail(err, errlen, "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)");
     if (count == 0)
-        return fail(err, errlen, s, "count must be at least 1 (slowest rate 1/h)");
+        return fail(err, errlen, "count must be at least 1 (slowest rate 1/h)");
     p++;
     uint64_t period_ms;
     switch (*p) {
@@ -46,13 +46,13 @@ int rate_parse(const char *s, struct rate *out, char *err, size_t errlen)
         period_ms = 3600 * 1000;
         break;
     default:
-        return fail(err, errlen, s, *p ? "unit must be s, m or h" : "missing unit (s, m or h)");
+        return fail(err, errlen, *p ? "unit must be s, m or h" : "missing unit (s, m or h)");
     }
     if (p[1] != '\0')
-        return fail(err, errlen, s, "unit must be s, m or h (trailing characters)");
+        return fail(err, errlen, "unit must be s, m or h (trailing characters)");
     /* count / period_ms <= RATE_MAX_PER_S / 1000 ms, without dividing. */
     if (count > RATE_MAX_PER_S / 1000 * period_ms)
-        return fail(err, errlen, s, "faster than the maximum 1000000/s");
+        return fail(err, errlen, "faster than the maximum 1000000/s");
     out->count = count;
     out->period_ms = period_ms;
     return 0;

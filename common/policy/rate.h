@@ -10,8 +10,8 @@ struct rate {
     uint64_t period_ms; /* ... per this many milliseconds */
 };
 
-/* Parses `s` into out. Accepts 1/h up to 1000000/s. Returns 0, or -1 with a message naming
- * the input in err ("'12/x': unit must be s, m or h"). */
+/* Parses `s` into out. Accepts 1/h up to 1000000/s. Returns 0, or -1 with the reason in err
+ * ("unit must be s, m or h"); the caller names the input. */
 int rate_parse(const char *s, struct rate *out, char *err, size_t errlen);
 
 /* The spacing between two requests at this rate, in microseconds (at least 1). */

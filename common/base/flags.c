@@ -1,0 +1,242 @@
+/* flags.c -- the flag tables' parser, checker and --help writer. */
+#include "flags.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HELP_WIDTH 92       /* --help lines stay within this many columns */
+#define HELP_TEXT_COLUMN 25 /* where a flag's text starts */
+
+static void *field(const struct flag_table *t, const struct flag *f)
+{
+    return (char *)t->target + f->offset;
+}
+
+static int parse_whole(const struct flag *f, const char *v, long long *out, char *err,
+                       size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < f->min || n > f->max) {
+        snprintf(err, errlen, "expected a whole number from %.0f to %.0f", f->min, f->max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int parse_seconds(const struct flag *f, const char *v, double *out, char *err,
+                         size_t errlen)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (!*v || *end || !(d >= f->min && d <= f->max)) {
+        snprintf(err, errlen, "expected seconds from %g to %g", f->min, f->max);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Sets one flag's field from its value (NULL for a switch). 0, or -1 with err. */
+static int set_value(const struct flag_table *t, const struct flag *f, const char *v,
+                     char *err, size_t errlen)
+{
+    void *p = field(t, f);
+    long long n;
+    double d;
+    switch (f->type) {
+    case FLAG_SWITCH:
+        *(int *)p = 1;
+        return 0;
+    case FLAG_INT:
+    case FLAG_UINT:
+    case FLAG_SIZE:
+    case FLAG_LONG:
+        if (parse_whole(f, v, &n, err, errlen) < 0)
+            return -1;
+        if (f->type == FLAG_INT)
+            *(int *)p = (int)n;
+        else if (f->type == FLAG_UINT)
+            *(unsigned *)p = (unsigned)n;
+        else if (f->type == FLAG_SIZE)
+            *(size_t *)p = (size_t)n;
+        else
+            *(long *)p = (long)n;
+        return 0;
+    case FLAG_SECONDS:
+        return parse_seconds(f, v, (double *)p, err, errlen);
+    case FLAG_MS:
+    case FLAG_LONG_MS:
+        if (parse_seconds(f, v, &d, err, errlen) < 0)
+            return -1;
+        if (f->type == FLAG_MS)
+            *(uint64_t *)p = (uint64_t)llround(d * 1000);
+        else
+            *(long *)p = (long)llround(d * 1000);
+        return 0;
+    case FLAG_STRING:
+        *(const char **)p = v;
+        return 0;
+    case FLAG_CHOICE:
+        for (size_t i = 0; f->choices[i]; i++)
+            if (strcmp(v, f->choices[i]) == 0) {
+                *(int *)p = f->choice_values[i];
+                return 0;
+            }
+        /* "expected a, b or c" */
+        size_t used = (size_t)snprintf(err, errlen, "expected");
+        for (size_t i = 0; f->choices[i] && used < errlen; i++)
+            used += (size_t)snprintf(err + used, errlen - used, "%s%s", i == 0 ? " " :
+                                     f->choices[i + 1] ? ", " : " or ", f->choices[i]);
+        return -1;
+    case FLAG_CUSTOM:
+        return f->set(p, v, err, errlen);
+    }
+    return -1;
+}
+
+/* set_value with the flag and the value named in err. */
+static int apply(const struct flag_table *t, const struct flag *f, const char *v,
+                 const char *from, char *err, size_t errlen)
+{
+    char why[768];
+    if (set_value(t, f, v, why, sizeof(why)) == 0)
+        return 0;
+    snprintf(err, errlen, "%s%s '%s': %s", from[0] ? from : "--", from[0] ? "" : f->name,
+             v ? v : "", why);
+    return -1;
+}
+
+/* Defaults, then the environment. */
+static int apply_defaults(const struct flag_program *p, char *err, size_t errlen)
+{
+    for (const struct flag_table *t = p->tables; t->flags; t++)
+        for (const struct flag *f = t->flags; f->name; f++)
+            if (f->def && apply(t, f, f->def, "", err, errlen) < 0)
+                return -1;
+    for (const struct flag_table *t = p->tables; t->flags; t++)
+        for (const struct flag *f = t->flags; f->name; f++) {
+            const char *e = f->env ? getenv(f->env) : NULL;
+            if (e && *e && apply(t, f, e, f->env, err, errlen) < 0)
+                return -1;
+        }
+    return 0;
+}
+
+/* Writes text from column `col` on, wrapped at HELP_WIDTH, continuation lines indented to
+ * HELP_TEXT_COLUMN. */
+static void wrap(FILE *out, int col, const char *text)
+{
+    const char *s = text;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t word = strcspn(s, " ");
+        if (!word)
+            break;
+        if (col > HELP_TEXT_COLUMN && col + 1 + (int)word > HELP_WIDTH) {
+            fprintf(out, "\n%*s", HELP_TEXT_COLUMN, "");
+            col = HELP_TEXT_COLUMN;
+        } else if (col > HELP_TEXT_COLUMN) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(s, 1, word, out);
+        col += (int)word;
+        s += word;
+    }
+    fputc('\n', out);
+}
+
+void flags_help(const struct flag_program *p, FILE *out)
+{
+    fputs(p->usage, out);
+    for (const struct flag_table *t = p->tables; t->flags; t++)
+        for (const struct flag *f = t->flags; f->name; f++) {
+            if (f->section)
+                fprintf(out, "%s:\n", f->section);
+            int col = fprintf(out, "  --%s%s%s", f->name, f->value_name ? " " : "",
+                              f->value_name ? f->value_name : "");
+            if (col >= HELP_TEXT_COLUMN - 1) {
+                fprintf(out, "\n%*s", HELP_TEXT_COLUMN, "");
+            } else {
+                fprintf(out, "%*s", HELP_TEXT_COLUMN - col, "");
+            }
+            char text[2048];
+            size_t n = (size_t)snprintf(text, sizeof(text), "%s", f->help);
+            if (f->env && n < sizeof(text))
+                n += (size_t)snprintf(text + n, sizeof(text) - n, " [%s]", f->env);
+            if (f->def && n < sizeof(text))
+                snprintf(text + n, sizeof(text) - n, " (default %s)", f->def);
+            wrap(out, HELP_TEXT_COLUMN, text);
+        }
+    fprintf(out, "  --help, --version\n");
+    if (p->help_end)
+        p->help_end(out);
+}
+
+int flags_parse(int argc, char **argv, const struct flag_program *p)
+{
+    char err[1024];
+    if (apply_defaults(p, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", p->name, err);
+        return 2;
+    }
+    size_t n = 0;
+    for (const struct flag_table *t = p->tables; t->flags; t++)
+        for (const struct flag *f = t->flags; f->name; f++)
+            n++;
+    struct option *opts = calloc(n + 3, sizeof(*opts));
+    const struct flag **by_index = calloc(n + 1, sizeof(*by_index));
+    const struct flag_table **table_of = calloc(n + 1, sizeof(*table_of));
+    if (!opts || !by_index || !table_of) {
+        free(opts);
+        free(by_index);
+        free(table_of);
+        fprintf(stderr, "%s: out of memory\n", p->name);
+        return 1;
+    }
+    size_t k = 0;
+    for (const struct flag_table *t = p->tables; t->flags; t++)
+        for (const struct flag *f = t->flags; f->name; f++) {
+            opts[k] = (struct option){f->name, f->type == FLAG_SWITCH ? no_argument
+                                                                        : required_argument,
+                                      NULL, 0};
+            by_index[k] = f;
+            table_of[k++] = t;
+        }
+    opts[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[k++] = (struct option){"version", no_argument, NULL, 'V'};
+
+    int status = -1;
+    while (status < 0) {
+        int idx = 0;
+        int ch = getopt_long(argc, argv, "hV", opts, &idx);
+        if (ch == -1)
+            break;
+        if (ch == 'h') {
+            flags_help(p, stdout);
+            status = 0;
+        } else if (ch == 'V') {
+            printf("%s %s\n", p->name, TRAWL_VERSION);
+            status = 0;
+        } else if (ch != 0) {
+            /* getopt_long has named the unknown flag or the missing value. */
+            fprintf(stderr, "Try '%s --help'.\n", p->name);
+            status = 2;
+        } else if (apply(table_of[idx], by_index[idx], optarg, "", err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s\n", p->name, err);
+            status = 2;
+        }
+    }
+    free(opts);
+    free(by_index);
+    free(table_of);
+    return status;
+}
