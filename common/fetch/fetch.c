@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "fetch.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #define FETCH_INITIAL_BODY_BYTES 65536
 #define FETCH_MAX_IDLE_CONNECTIONS 512 /* kept open for reuse, over all hosts */
 #define FETCH_MAX_HEADER_BYTES 102400 /* all header lines of all responses of one fetch */
+#define FETCH_MAX_VALIDATOR_BYTES 512 /* a longer ETag or Last-Modified is not kept */
 
 struct fetcher {
     struct loop *loop;
@@ -47,6 +49,8 @@ struct transfer {
     int blocked;                /* the socket callback refused the address */
     char blocked_addr[64];
     char errbuf[CURL_ERROR_SIZE];
+    char etag[FETCH_MAX_VALIDATOR_BYTES];      /* the final response's, for fetch_result */
+    char last_modified[FETCH_MAX_VALIDATOR_BYTES];
 };
 
 static void reap(struct fetcher *f);
@@ -232,6 +236,25 @@ static enum errcode error_code(const struct transfer *t, CURLcode rc)
     }
 }
 
+/* A header of the last response (not of a redirect hop), borrowed until the next call on
+ * the handle, or NULL. */
+static const char *last_header(CURL *easy, const char *name)
+{
+    struct curl_header *h;
+    return curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK ? h->value : NULL;
+}
+
+/* Cache-Control's max-age in seconds, or -1. */
+static int64_t max_age_of(const char *cache_control)
+{
+    const char *p = cache_control ? strcasestr(cache_control, "max-age=") : NULL;
+    if (!p || (p > cache_control && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
+        return -1; /* absent, or part of s-maxage-like names */
+    char *end;
+    long long v = strtoll(p + 8, &end, 10);
+    return end == p + 8 || v < 0 ? -1 : (int64_t)v;
+}
+
 static void finish(struct transfer *t, CURLcode rc)
 {
     struct fetcher *f = t->f;
@@ -251,6 +274,7 @@ static void finish(struct transfer *t, CURLcode rc)
         .elapsed_ms = (uint64_t)total_us / 1000,
         .detail = "",
         .retry_after_s = retry_after > 0 ? (int64_t)retry_after : -1,
+        .max_age_s = -1,
         .purpose = t->purpose,
     };
     char detail[CURL_ERROR_SIZE + 128];
@@ -261,6 +285,15 @@ static void finish(struct transfer *t, CURLcode rc)
         r.content_type = content_type;
         r.body = t->body ? t->body : "";
         r.len = t->len;
+        /* Copied before the next curl_easy_header call reuses its storage. */
+        const char *etag = last_header(t->easy, "ETag");
+        snprintf(t->etag, sizeof(t->etag), "%s", etag ? etag : "");
+        const char *modified = last_header(t->easy, "Last-Modified");
+        snprintf(t->last_modified, sizeof(t->last_modified), "%s", modified ? modified : "");
+        r.etag = etag && strlen(etag) < sizeof(t->etag) ? t->etag : NULL;
+        r.last_modified = modified && strlen(modified) < sizeof(t->last_modified)
+                              ? t->last_modified : NULL;
+        r.max_age_s = max_age_of(last_header(t->easy, "Cache-Control"));
     } else {
         r.error = error_code(t, rc);
         if (t->blocked)

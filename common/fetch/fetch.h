@@ -54,6 +54,9 @@ struct fetch_result {
     size_t len;
     uint64_t elapsed_ms;
     int64_t retry_after_s;      /* the response's Retry-After in seconds (either form), or -1 */
+    const char *etag;           /* the final response's validators, or NULL */
+    const char *last_modified;
+    int64_t max_age_s;          /* its Cache-Control max-age, or -1 */
     int partial;                /* keep_partial: the body was cut at max_bytes */
     enum fetch_purpose purpose; /* as requested */
 };

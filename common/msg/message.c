@@ -80,6 +80,19 @@ static int parse_json(const char *body, size_t len, struct message *out, char *e
         }
         out->parked = (int)json_integer_value(parked);
     }
+    json_t *poll = json_object_get(root, "poll");
+    if (poll) {
+        json_t *every = json_object_get(poll, "every"), *max = json_object_get(poll, "max");
+        json_int_t e = json_integer_value(every), m = max ? json_integer_value(max) : e;
+        if (!json_is_object(poll) || !json_is_integer(every) || (max && !json_is_integer(max)) ||
+            e < 1 || m < e || m > MESSAGE_POLL_MAX_S) {
+            snprintf(err, errlen, "\"poll\" must be {\"every\": SECONDS, \"max\": SECONDS} with "
+                     "1 <= every <= max <= %ld", MESSAGE_POLL_MAX_S);
+            goto out;
+        }
+        out->poll_every_s = (long)e;
+        out->poll_max_s = (long)m;
+    }
     json_t *errors = json_object_get(root, "errors");
     if (errors && !json_is_array(errors)) {
         snprintf(err, errlen, "\"errors\" must be an array");
@@ -171,18 +184,45 @@ char *message_encode(const char *url)
     return s;
 }
 
+/* The fields every encoding shares; NULL when out of memory. */
+static json_t *encode_fields(const char *url, enum message_kind kind, long depth, json_t *meta,
+                             long poll_every_s, long poll_max_s)
+{
+    json_t *o = json_pack("{s:s}", "url", url);
+    if (o && kind == MESSAGE_FEED)
+        json_object_set_new(o, "kind", json_string("feed"));
+    if (o && depth > 0)
+        json_object_set_new(o, "depth", json_integer(depth));
+    if (o && meta)
+        json_object_set(o, "meta", meta);
+    if (o && poll_every_s > 0)
+        json_object_set_new(o, "poll", json_pack("{s:I, s:I}", "every", (json_int_t)poll_every_s,
+                                                 "max", (json_int_t)poll_max_s));
+    return o;
+}
+
+static char *dump_and_free(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+char *message_encode_full(const char *url, enum message_kind kind, long depth, json_t *meta,
+                          long poll_every_s, long poll_max_s)
+{
+    return dump_and_free(encode_fields(url, kind, depth, meta, poll_every_s, poll_max_s));
+}
+
 char *message_encode_again(const struct message *m, int attempt, json_t *errors, int parked)
 {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "url", m->url, "kind",
-                          m->kind == MESSAGE_FEED ? "feed" : "page", "depth", (int)m->depth,
-                          "attempt", attempt);
+    json_t *o = encode_fields(m->url, m->kind, m->depth, m->meta, m->poll_every_s,
+                              m->poll_max_s);
+    if (o)
+        json_object_set_new(o, "attempt", json_integer(attempt));
     if (o && errors)
         json_object_set(o, "errors", errors);
     if (o && parked > 0)
         json_object_set_new(o, "parked", json_integer(parked));
-    if (o && m->meta)
-        json_object_set(o, "meta", m->meta);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
+    return dump_and_free(o);
 }

@@ -18,7 +18,11 @@ struct message {
     int attempt;            /* attempts made before this delivery ("attempt", 0 when absent) */
     json_t *errors;         /* owned: the earlier attempts' errors ("errors"), NULL when none */
     int parked;             /* times it was set aside for a busy host ("parked", 0 when absent) */
+    long poll_every_s;      /* "poll": {"every": S, "max": S} from a polling producer: the URL */
+    long poll_max_s;        /* comes again; 0 when absent */
 };
+
+#define MESSAGE_POLL_MAX_S (30L * 86400) /* the longest poll interval a message may ask */
 
 /* Parses a delivery body. `content_type` may be "" or NULL. Returns 0 and fills out (release
  * with message_cleanup), or -1 with a reason naming the problem in err ("body is not valid
@@ -30,6 +34,12 @@ void message_cleanup(struct message *m);
 
 /* Builds the JSON body of an input message for `url` (canonical). Caller frees. */
 char *message_encode(const char *url);
+
+/* Builds the body of a message (caller frees): url, and kind, depth, meta and poll when they
+ * are not the defaults (kind "page", depth 0, no meta, poll_every_s 0); meta is borrowed.
+ * NULL when out of memory. */
+char *message_encode_full(const char *url, enum message_kind kind, long depth, json_t *meta,
+                          long poll_every_s, long poll_max_s);
 
 /* Builds the body of m sent round again, for a retry or after parking: its fields,
  * "attempt": attempt, "errors": errors (borrowed; left out when NULL) and "parked": parked

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "kv.h"
 #include "robots.h"
 
@@ -274,13 +275,9 @@ char *policy_key_of(const struct policy *p, const char *host)
     return strdup(host);
 }
 
-/* FNV-1a: the table is keyed by short host names. */
 static size_t bucket_of(const char *key)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *s = (const unsigned char *)key; *s; s++)
-        h = (h ^ *s) * 1099511628211ULL;
-    return (size_t)(h % POLICY_TABLE_SIZE);
+    return (size_t)(hash_str(key) % POLICY_TABLE_SIZE);
 }
 
 static uint64_t interval_for(const struct policy *p, const char *key)
