@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "charset.h"
+#include "extract_text.h"
 #include "extract_walk.h"
 #include "url.h"
 
@@ -50,13 +51,10 @@ static void on_element(struct walk *w, xmlNodePtr n)
     for (xmlAttrPtr a = n->properties; a; a = a->next)
         tag_attr(&t, (const char *)a->name, attr_value(a));
     bool svg = !w->title_seen && tag_is(&t, "title", 5) && in_svg(n);
-    unsigned bits = walk_tag(w, &t, svg);
-    if (bits & TEXT_TITLE)
-        w->title_node = n;
-    if (bits & TEXT_PUBLISHED)
-        w->f[F_PUBLISHED].node = n;
-    if (bits & TEXT_AUTHOR)
-        w->f[F_AUTHOR].node = n;
+    uint32_t bits = walk_tag(w, &t, svg);
+    for (unsigned i = 0; bits && i < w->ng; i++)
+        if (bits & (1u << i))
+            w->g[i].node = n;
 }
 
 /* Visits every element once, in document order, without recursion (pages can be deep). */
@@ -171,10 +169,19 @@ static int extract_tree(const char *body, size_t len, const char *encoding, int 
     if (!doc)
         return -1;
     struct walk w;
-    memset(&w, 0, sizeof(w));
+    walk_init(&w, false);
     walk_tree(&w, xmlDocGetRootElement(doc));
     walk_set_found(record, &w, final_url, o ? o->max_links : 5000);
     add_fields(record, doc, fields, nfields);
+    if (o && !o->no_text) {
+        size_t max = o->max_text_bytes ? o->max_text_bytes : EXTRACT_MAX_TEXT_BYTES;
+        const char *title = json_string_value(json_object_get(record, "title"));
+        size_t n = 0;
+        char *text = extract_text(doc, title, max, &n);
+        json_t *v = text ? json_stringn_nocheck(text, n) : NULL;
+        json_object_set_new(record, "text", v ? v : json_null());
+        free(text);
+    }
     walk_cleanup(&w);
     xmlFreeDoc(doc);
     return 0;
@@ -184,8 +191,7 @@ static int extract_sax(const char *body, size_t len, const char *encoding, int o
                        const char *final_url, const struct extract_opts *o, json_t *record)
 {
     struct walk w;
-    memset(&w, 0, sizeof(w));
-    w.copy = true;
+    walk_init(&w, true);
     int rc = walk_parse_sax(&w, body, len, encoding, options);
     if (rc == 0) {
         walk_set_found(record, &w, final_url, o ? o->max_links : 5000);
@@ -198,11 +204,13 @@ static int extract_sax(const char *body, size_t len, const char *encoding, int o
 int extract_html(const char *body, size_t len, const char *content_type, const char *final_url,
                  const struct extract_opts *o, json_t *record)
 {
-    static const char *const keys[] = {"title", "description", "canonical",
-                                       "lang",  "published",   "author"};
+    static const char *const keys[] = {"title",     "site_name", "description", "canonical",
+                                       "lang",      "published", "modified",    "author",
+                                       "image",     "text"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         json_object_set_new(record, keys[i], json_null());
     json_object_set_new(record, "links", json_array());
+    json_object_set_new(record, "feeds", json_array());
     json_object_set_new(record, "fields", json_object());
     if (!body || len == 0 || len > INT_MAX)
         return -1;
@@ -217,7 +225,7 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
     if (cs.native_utf8 || encoding)
         options |= HTML_PARSE_IGNORE_ENC;
 
-    /* Rules fields need the tree (XPath); without any for this host, SAX is enough. */
+    /* Rules fields need the tree (XPath), and so does the text; without either, SAX. */
     const struct rules *rules = o ? o->rules : NULL;
     size_t nfields = 0;
     const struct rule_field *fields = NULL;
@@ -226,7 +234,10 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
         fields = rules_for_host(rules, host, &nfields);
         free(host);
     }
-    bool tree = nfields > 0 || (o && o->parser == EXTRACT_PARSER_TREE);
+    struct extract_opts defaults = {.max_links = 5000};
+    if (!o)
+        o = &defaults;
+    bool tree = nfields > 0 || o->parser == EXTRACT_PARSER_TREE || !o->no_text;
 
     /* HTML_PARSE_NOERROR silences the parser, not the encoding layer, which reports bad
      * input bytes through libxml2's generic error function: a page must never write to

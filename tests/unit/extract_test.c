@@ -125,26 +125,42 @@ static int check_record(const char *ctx, json_t *rec)
     return bad;
 }
 
-/* Both parsers must give the same record: extracts with the default (SAX unless rules
- * fields apply) and with the tree forced, and compares the JSON. Returns 0 when equal. */
+/* Both parsers must give the same metadata: extracts with the SAX path (no_text, AUTO), the
+ * tree forced (no_text) and the default (tree with text), and compares the JSON, the last
+ * without its "text". Returns 0 when equal. */
 static int check_same_paths(const char *ctx, const char *body, size_t len, const char *ctype,
                             const char *final_url, const struct extract_opts *o)
 {
-    struct extract_opts auto_o = *o, tree_o = *o;
+    struct extract_opts auto_o = *o, tree_o = *o, text_o = *o;
     auto_o.parser = EXTRACT_PARSER_AUTO;
+    auto_o.no_text = true;
     tree_o.parser = EXTRACT_PARSER_TREE;
-    json_t *a = json_object(), *t = json_object();
+    tree_o.no_text = true;
+    text_o.parser = EXTRACT_PARSER_AUTO;
+    text_o.no_text = false;
+    json_t *a = json_object(), *t = json_object(), *x = json_object();
     int rc_a = extract_html(body, len, ctype, final_url, &auto_o, a);
     int rc_t = extract_html(body, len, ctype, final_url, &tree_o, t);
-    char *da = json_dumps(a, 0), *dt = json_dumps(t, 0);
-    int same = rc_a == rc_t && da && dt && strcmp(da, dt) == 0;
+    int rc_x = extract_html(body, len, ctype, final_url, &text_o, x);
+    json_t *text = json_object_get(x, "text");
+    int text_ok = text && (json_is_null(text) || json_is_string(text)) &&
+                  json_is_null(json_object_get(t, "text"));
+    json_object_set_new(x, "text", json_null());
+    char *da = json_dumps(a, 0), *dt = json_dumps(t, 0), *dx = json_dumps(x, 0);
+    int same = rc_a == rc_t && rc_a == rc_x && da && dt && dx && strcmp(da, dt) == 0 &&
+               strcmp(dt, dx) == 0 && text_ok;
     if (!same)
-        fprintf(stderr, "[%s] SAX and tree paths differ:\n  sax (%d):  %s\n  tree (%d): %s\n",
-                ctx, rc_a, da ? da : "(null)", rc_t, dt ? dt : "(null)");
+        fprintf(stderr,
+                "[%s] SAX and tree paths differ:\n  sax (%d):  %s\n  tree (%d): %s\n"
+                "  text (%d): %s\n",
+                ctx, rc_a, da ? da : "(null)", rc_t, dt ? dt : "(null)", rc_x,
+                dx ? dx : "(null)");
     free(da);
     free(dt);
+    free(dx);
     json_decref(a);
     json_decref(t);
+    json_decref(x);
     return same ? 0 : 1;
 }
 
