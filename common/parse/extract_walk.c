@@ -259,14 +259,14 @@ static const struct meta_key meta_keys[] = {
     {"dcterms.modified", F_MODIFIED, 3},
     {"dc.date.modified", F_MODIFIED, 3},
     {"last-modified", F_MODIFIED, 4},
-    {"author", F_AUTHOR, 0},
-    {"article:author", F_AUTHOR, 1},
-    {"dc.creator", F_AUTHOR, 2},
-    {"dc:creator", F_AUTHOR, 2},
-    {"dcterm:creator", F_AUTHOR, 2},
-    {"dcterms.creator", F_AUTHOR, 2},
+    {"dc.creator", F_AUTHOR, 0},
+    {"dc:creator", F_AUTHOR, 0},
+    {"dcterm:creator", F_AUTHOR, 0},
+    {"dcterms.creator", F_AUTHOR, 0},
+    {"author", F_AUTHOR, 1},
     {"parsely-author", F_AUTHOR, 2},
     {"sailthru.author", F_AUTHOR, 2},
+    {"article:author", F_AUTHOR, 2}, /* Open Graph: property= only (see on_meta) */
     {"og:site_name", F_SITE, 0},
     {"og:image", F_IMAGE, 0},
     {"og:image:url", F_IMAGE, 0},
@@ -287,7 +287,10 @@ static void on_meta(struct walk *w, const struct tag *t)
         for (size_t k = 0; k < sizeof(meta_keys) / sizeof(meta_keys[0]); k++) {
             if (!has_token(lists[l], meta_keys[k].name))
                 continue;
-            /* property= (RDFa, Open Graph) before name= at the same rank. */
+            /* property= (RDFa, Open Graph) before name= at the same rank. Open Graph's
+             * article:author is a property; name="article:author" is often stale. */
+            if (l == 0 && strcmp(meta_keys[k].name, "article:author") == 0)
+                continue;
             int rank = meta_keys[k].rank * 2 + (l == 0);
             const struct pick *p = &w->f[meta_keys[k].field];
             if (meta_keys[k].field == F_AUTHOR && p->str && p->rank == rank)
@@ -609,6 +612,24 @@ static char *byline_clean(char *s)
     }
     if (p != s && *p)
         memmove(s, p, strlen(p) + 1);
+    /* Trailing separators ("Jane Doe —", "Jane Doe |", "Jane Doe ·"). */
+    size_t n = strlen(s);
+    for (;;) {
+        if (n > 0 && strchr(" |-,:/", s[n - 1]))
+            n--;
+        else if (n >= 3 && (memcmp(s + n - 3, "\xE2\x80\x94", 3) == 0 ||
+                            memcmp(s + n - 3, "\xE2\x80\x93", 3) == 0))
+            n -= 3; /* em and en dash */
+        else if (n >= 2 && memcmp(s + n - 2, "\xC2\xB7", 2) == 0)
+            n -= 2; /* middle dot */
+        else
+            break;
+    }
+    s[n] = '\0';
+    if (n == 0) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -726,7 +747,7 @@ void walk_set_found(json_t *record, struct walk *w, const char *final_url, size_
     char *author = NULL;
     if (ld.author)
         author = strdup(ld.author);
-    else if (pa->str && pa->rank <= 5) /* meta author, article:author, dc.creator */
+    else if (pa->str && pa->rank <= 5) /* dc.creator, meta author, article:author */
         author = strdup(pa->str);
     else if (rel_author) {
         author = rel_author;
