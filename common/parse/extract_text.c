@@ -107,7 +107,11 @@ static const char *const positive_words[] = {"article", "body",  "content", "ent
                                              "pagination", "post", "text",  "blog",
                                              "story",   NULL};
 static const char *const byline_words[] = {"byline", "author", "dateline", "writtenby", NULL};
-static const char *const share_words[] = {"share", "sharing", "sharedaddy", "social", NULL};
+/* Boilerplate in every pass when short (under RETRY_BELOW_CHARS): share buttons, cookie
+ * banners, "related" boxes, newsletter sign-ups. */
+static const char *const share_words[] = {"share",   "sharing", "sharedaddy", "social",
+                                          "cookie",  "consent", "gdpr",       "newsletter",
+                                          "related", "promo",   NULL};
 
 static int class_weight(xmlNodePtr n, int flags)
 {
@@ -798,7 +802,7 @@ static void out_text(struct out *o, const char *s, size_t n, bool pre)
     size_t i = 0;
     while (i < n && !o->full) {
         unsigned char c = (unsigned char)s[i];
-        if (text_is_space(c)) {
+        if (text_is_space(c) || c == 0x7F) {
             if (pre && c == '\n' && o->len > 0 && o->pending < 1)
                 o->pending = 1;
             else
@@ -985,7 +989,9 @@ char *extract_text(xmlDocPtr doc, const char *title, size_t max_bytes, size_t *l
         c.flags = attempts[a];
         size_t l = 0, ch = 0;
         char *t = one_pass(&c, body, max_bytes, &l, &ch);
-        if (t && (!best || ch > best_chars)) {
+        /* A less strict pass must find clearly more (half again): a little more is
+         * usually the boilerplate the stricter pass left out. */
+        if (t && (!best || ch > best_chars + best_chars / 2)) {
             free(best);
             best = t;
             best_len = l;
