@@ -281,6 +281,166 @@ static void test_stopped_parser(void)
              0);
 }
 
+/* ---- unit cases: dates, JSON-LD, bylines, text options ---------------------------------- */
+
+static void test_dates(void)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: not a date */
+    } cases[] = {
+        {"2024-06-01T10:00:00Z", "2024-06-01T10:00:00Z"},
+        {"2015-09-17T16:57:43+01:00", "2015-09-17T15:57:43Z"},
+        {"2021-11-01T10:52:50+0100", "2021-11-01T09:52:50Z"},
+        {"2015-03-27T13:07:55.096Z", "2015-03-27T13:07:55Z"},
+        {"2016-12-31T23:30:00-01:00", "2017-01-01T00:30:00Z"},
+        {"2017-11-03 03:01:00.000000", "2017-11-03T03:01:00"},
+        {"2018-04-05T06:00", "2018-04-05T06:00:00"},
+        {"  2024-06-25 ", "2024-06-25"},
+        {"Tue, 22 Dec 2016 10:43:37 -0800", "2016-12-22T18:43:37Z"},
+        {"22 Dec 2016 10:43:37 GMT", "2016-12-22T10:43:37Z"},
+        {"April 28, 2019 at 6:01 pm", "2019-04-28T18:01:00"},
+        {"28 April 2019", "2019-04-28"},
+        {"2024-02-29", "2024-02-29"},
+        {"2023-02-29", NULL},
+        {"2024-13-01", NULL},
+        {"2024-06-01T25:00:00Z", NULL},
+        {"yesterday", NULL},
+        {"2024", NULL},
+        {"", NULL},
+        {"2024-06-01T10:00:00Z trailing", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[64];
+        int rc = extract_date_norm(cases[i].in, out, sizeof(out));
+        CHECK_STR_EQ_CTX(cases[i].in, rc == 0 ? out : NULL, cases[i].out);
+    }
+}
+
+static void test_jsonld(void)
+{
+    /* Trailing commas, a raw newline and tab in a string, a CDATA wrapper. */
+    const char *broken[] = {
+        "//<![CDATA[\n{\"@type\": \"Article\", \"headline\": \"Line\none\tx\", \"author\": "
+        "[\"A\", {\"name\": \"B\"},], \"datePublished\": \"2020-01-02\",}\n//]]>",
+    };
+    struct ld_article a;
+    ld_article_read(&a, broken, 1);
+    CHECK(a.found);
+    CHECK_STR_EQ(a.headline, "Line\none\tx");
+    CHECK_STR_EQ(a.author, "A, B");
+    CHECK_STR_EQ(a.published, "2020-01-02");
+    ld_article_cleanup(&a);
+
+    /* Several scripts: unparseable and non-article ones are skipped; mainEntity and an
+     * array at the top; a publisher given as a string; an author that is only a URL. */
+    const char *several[] = {
+        "{\"@type\": \"Organization\", \"name\": \"Org\"}",
+        "{{{",
+        "[{\"@type\": \"WebPage\", \"mainEntity\": {\"@type\": [\"Thing\", \"ReportageNewsArticle\"],"
+        " \"name\": \"N\", \"publisher\": \"Pub\", \"author\": \"https://x.example/me\","
+        " \"image\": {\"url\": \"https://img.example/a.jpg\"}}}]",
+    };
+    ld_article_read(&a, several, 3);
+    CHECK(a.found);
+    CHECK_STR_EQ(a.name, "N");
+    CHECK_STR_EQ(a.headline, NULL);
+    CHECK_STR_EQ(a.publisher, "Pub");
+    CHECK_STR_EQ(a.author, NULL);
+    CHECK_STR_EQ(a.image, "https://img.example/a.jpg");
+    ld_article_cleanup(&a);
+
+    const char *none[] = {"", "null", "[1, 2, \"x\"]", "{\"@graph\": 3}"};
+    ld_article_read(&a, none, 4);
+    CHECK(!a.found);
+    ld_article_cleanup(&a);
+}
+
+/* extract_html on a small page; returns the record (caller frees). */
+static json_t *extract_str(const char *html, const struct extract_opts *o)
+{
+    json_t *rec = json_object();
+    extract_html(html, strlen(html), "text/html; charset=utf-8", "https://ex.example/a/b", o,
+                 rec);
+    return rec;
+}
+
+static void test_bylines(void)
+{
+    static const struct {
+        const char *html, *author;
+    } cases[] = {
+        /* rel=author before a byline element; "By" dropped */
+        {"<p class=byline>By Someone Else</p><a rel=author href=/me>By Real Name</a>",
+         "Real Name"},
+        /* itemprop=author before the byline element */
+        {"<div class=author-box>Byline Person</div><span itemprop=author>Micro Data</span>",
+         "Micro Data"},
+        /* a byline longer than 100 characters is no byline */
+        {"<div class=byline>This is a very long paragraph that happens to have a class name "
+         "with byline in it, and it goes on and on and on.</div>",
+         NULL},
+        /* several dc.creator metas are joined; a URL author is skipped */
+        {"<meta name=author content='https://x.example/u'><meta name=DC.creator content='One'>"
+         "<meta name=DC.creator content='Two'>",
+         "One, Two"},
+        /* JSON-LD wins */
+        {"<meta name=author content='Meta'><script type='application/ld+json'>"
+         "{\"@type\":\"NewsArticle\",\"author\":{\"@type\":\"Person\",\"name\":\"Ld Name\"}}"
+         "</script>",
+         "Ld Name"},
+        {"<div id=author>  Jane   Q. Doe  &mdash; </div>", "Jane Q. Doe"},
+    };
+    struct extract_opts o = {.max_links = 100};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int path = 0; path < 2; path++) {
+            o.no_text = path == 0;
+            json_t *rec = extract_str(cases[i].html, &o);
+            CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "author")),
+                             cases[i].author);
+            json_decref(rec);
+        }
+    }
+}
+
+static void test_text_options(void)
+{
+    char html[8192];
+    size_t n = (size_t)snprintf(html, sizeof(html), "<title>T</title><body><div>");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(html + n, sizeof(html) - n,
+                              "<p>Paragraph %d of the article, with a comma, and more words.</p>",
+                              i);
+    snprintf(html + n, sizeof(html) - n, "</div></body>");
+    struct extract_opts o = {.max_links = 100};
+    json_t *rec = extract_str(html, &o);
+    const char *text = json_string_value(json_object_get(rec, "text"));
+    CHECK(text && strncmp(text, "Paragraph 0 of", 14) == 0);
+    CHECK(text && strstr(text, "more words.\n\nParagraph 1 of"));
+    json_decref(rec);
+
+    o.max_text_bytes = 200; /* cut at the last paragraph that fits */
+    rec = extract_str(html, &o);
+    text = json_string_value(json_object_get(rec, "text"));
+    CHECK(text && strlen(text) <= 200);
+    CHECK(text && text[strlen(text) - 1] == '.');
+    json_decref(rec);
+
+    o.max_text_bytes = 0;
+    o.no_text = true;
+    rec = extract_str(html, &o);
+    CHECK(json_is_null(json_object_get(rec, "text")));
+    CHECK_STR_EQ(json_string_value(json_object_get(rec, "title")), "T");
+    json_decref(rec);
+
+    /* No article-like content: null, not the navigation. */
+    o.no_text = false;
+    rec = extract_str("<title>Home</title><nav><a href=/a>A</a></nav><ul><li><a href=/b>B</a>"
+                      "</li></ul>",
+                      &o);
+    CHECK(json_is_null(json_object_get(rec, "text")));
+    json_decref(rec);
+}
+
 /* Collapses whitespace runs and trims, in place. */
 static void squash(char *s)
 {
@@ -761,6 +921,10 @@ int main(int argc, char **argv)
         return bench_page(argc, argv);
     test_cases();
     test_stopped_parser();
+    test_dates();
+    test_jsonld();
+    test_bylines();
+    test_text_options();
     test_corpus();
     bench_typical();
     return check_summary();
