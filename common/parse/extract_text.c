@@ -1,6 +1,5 @@
 /* extract_text.c -- the article's main text: content scoring over libxml2's tree, then the
  * chosen subtrees written as plain text (see extract_text.h for the method). */
-#define _GNU_SOURCE /* strcasestr */
 #include "extract_text.h"
 
 #include <stdbool.h>
@@ -59,7 +58,7 @@ static bool name_is(xmlNodePtr n, const char *name)
 static bool name_in(const char *name, const char *const *list)
 {
     for (; *list; list++)
-        if (strcmp(name, *list) == 0)
+        if ((*list)[0] == name[0] && strcmp(name, *list) == 0)
             return true;
     return false;
 }
@@ -74,13 +73,29 @@ static const char *attr(xmlNodePtr n, const char *name)
     return NULL;
 }
 
+/* True when s contains one of the (lower-case) words, ignoring ASCII case. By hand: class
+ * and id values are short and the words few, and strcasestr (with its two-way setup per
+ * call) was a tenth of the text extraction (perf). Only the first 256 bytes are read. */
 static bool any_word(const char *s, const char *const *words)
 {
     if (!s || !*s)
         return false;
-    for (; *words; words++)
-        if (strcasestr(s, *words))
-            return true;
+    char buf[256];
+    size_t n = 0;
+    for (; s[n] && n < sizeof(buf); n++)
+        buf[n] = (char)(s[n] >= 'A' && s[n] <= 'Z' ? s[n] + 32 : s[n]);
+    for (; *words; words++) {
+        const char *w = *words;
+        size_t wl = strlen(w);
+        for (const char *p = buf; wl <= n - (size_t)(p - buf);) {
+            const char *hit = memchr(p, w[0], n - (size_t)(p - buf) - wl + 1);
+            if (!hit)
+                break;
+            if (memcmp(hit, w, wl) == 0)
+                return true;
+            p = hit + 1;
+        }
+    }
     return false;
 }
 
