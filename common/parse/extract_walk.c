@@ -346,7 +346,7 @@ static bool is_feed_type(const char *type)
                                         "application/feed+json", "application/rdf+xml"};
     if (!type)
         return false;
-    while (text_is_space((unsigned char)*type))
+    while (*type && text_is_space((unsigned char)*type))
         type++;
     size_t n = 0;
     while (type[n] && type[n] != ';' && !text_is_space((unsigned char)type[n]))
@@ -361,7 +361,7 @@ static bool is_ld_json(const char *type)
 {
     if (!type)
         return false;
-    while (text_is_space((unsigned char)*type))
+    while (*type && text_is_space((unsigned char)*type))
         type++;
     return strncasecmp(type, "application/ld+json", 19) == 0 &&
            (type[19] == '\0' || type[19] == ';' || text_is_space((unsigned char)type[19]));
