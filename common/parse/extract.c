@@ -1,6 +1,7 @@
 /* extract.c -- page metadata, links and rules fields from an HTML body. libxml2 parses; when
  * the page's host has rules fields, into a tree (XPath needs one) that one walk reads,
  * otherwise into SAX events that the same visitor reads with no tree built. */
+#define _GNU_SOURCE /* memmem */
 #include "extract.h"
 
 #include <libxml/HTMLparser.h>
@@ -13,8 +14,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "charset.h"
+#include "extract_text.h"
 #include "extract_walk.h"
 #include "url.h"
 
@@ -50,13 +53,10 @@ static void on_element(struct walk *w, xmlNodePtr n)
     for (xmlAttrPtr a = n->properties; a; a = a->next)
         tag_attr(&t, (const char *)a->name, attr_value(a));
     bool svg = !w->title_seen && tag_is(&t, "title", 5) && in_svg(n);
-    unsigned bits = walk_tag(w, &t, svg);
-    if (bits & TEXT_TITLE)
-        w->title_node = n;
-    if (bits & TEXT_PUBLISHED)
-        w->f[F_PUBLISHED].node = n;
-    if (bits & TEXT_AUTHOR)
-        w->f[F_AUTHOR].node = n;
+    uint32_t bits = walk_tag(w, &t, svg);
+    for (unsigned i = 0; bits && i < w->ng; i++)
+        if (bits & (1u << i))
+            w->g[i].node = n;
 }
 
 /* Visits every element once, in document order, without recursion (pages can be deep). */
@@ -161,6 +161,91 @@ static void add_fields(json_t *record, xmlDocPtr doc, const struct rule_field *f
     json_object_set_new(record, "fields", fields ? fields : json_object());
 }
 
+/* ---- bytes a browser reads past ----------------------------------------------------------- */
+
+/* libxml2 2.9 stops at bytes and comments that browsers read past, so that a page would
+ * lose everything after them: a NUL byte ends the document, "<!-->" and "<!--->" (empty
+ * comments to a browser) and a comment never closed swallow the rest. This returns a
+ * repaired copy (malloc'd, length in *out_len), or NULL when the body needs none (the common
+ * case: one memchr and one scan for "<!--"):
+ * - NUL bytes are dropped, as a browser's tree builder drops them in text; not in a body
+ *   whose charset is UTF-16 or UTF-32, nor one that starts like them (NULs in the first
+ *   four bytes), where NULs are part of the characters;
+ * - "<!-->" and "<!--->" become "<!---->";
+ * - a "<!--" with no "-->" after it becomes "<! --", a bogus comment that ends at the next
+ *   ">" (a browser would hide the rest of the page; we keep its links and text). */
+static char *repair_body(const char *body, size_t len, const char *encoding, size_t *out_len)
+{
+    bool wide = encoding && (strstr(encoding, "16") || strstr(encoding, "32") ||
+                             strncasecmp(encoding, "UCS", 3) == 0);
+    bool nul = !wide && memchr(body, 0, len) && len >= 4 && memchr(body, 0, 4) == NULL;
+    /* Comments that need work: up to the first unclosed one (all later ones are too). */
+    bool comments = false;
+    for (const char *p = body, *end = body + len;;) {
+        const char *c = memmem(p, (size_t)(end - p), "<!--", 4);
+        if (!c)
+            break;
+        const char *q = c + 4;
+        if ((q < end && *q == '>') || (q + 1 < end && q[0] == '-' && q[1] == '>')) {
+            comments = true;
+            break;
+        }
+        const char *close = memmem(q, (size_t)(end - q), "-->", 3);
+        if (!close) {
+            comments = true;
+            break;
+        }
+        p = close + 3;
+    }
+    if (!nul && !comments)
+        return NULL;
+    char *out = malloc(len + len / 4 + 16);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool unclosed = false; /* no "-->" from here on */
+    for (size_t i = 0; i < len;) {
+        char ch = body[i];
+        if (ch == '\0' && nul) {
+            i++;
+            continue;
+        }
+        if (comments && ch == '<' && i + 4 <= len && memcmp(body + i, "<!--", 4) == 0) {
+            const char *q = body + i + 4, *end = body + len;
+            if (q < end && *q == '>') {
+                memcpy(out + o, "<!---->", 7);
+                o += 7;
+                i += 5;
+                continue;
+            }
+            if (q + 1 < end && q[0] == '-' && q[1] == '>') {
+                memcpy(out + o, "<!---->", 7);
+                o += 7;
+                i += 6;
+                continue;
+            }
+            const char *close = unclosed ? NULL : memmem(q, (size_t)(end - q), "-->", 3);
+            if (!close) {
+                unclosed = true;
+                memcpy(out + o, "<! --", 5);
+                o += 5;
+                i += 4;
+                continue;
+            }
+            /* A well-formed comment: copied as it is, NULs inside dropped. */
+            size_t stop = (size_t)(close + 3 - body);
+            for (; i < stop; i++)
+                if (body[i] != '\0' || !nul)
+                    out[o++] = body[i];
+            continue;
+        }
+        out[o++] = ch;
+        i++;
+    }
+    *out_len = o;
+    return out;
+}
+
 /* ---- the entry point -------------------------------------------------------------------- */
 
 static int extract_tree(const char *body, size_t len, const char *encoding, int options,
@@ -171,10 +256,19 @@ static int extract_tree(const char *body, size_t len, const char *encoding, int 
     if (!doc)
         return -1;
     struct walk w;
-    memset(&w, 0, sizeof(w));
+    walk_init(&w, false);
     walk_tree(&w, xmlDocGetRootElement(doc));
     walk_set_found(record, &w, final_url, o ? o->max_links : 5000);
     add_fields(record, doc, fields, nfields);
+    if (o && !o->no_text) {
+        size_t max = o->max_text_bytes ? o->max_text_bytes : EXTRACT_MAX_TEXT_BYTES;
+        const char *title = json_string_value(json_object_get(record, "title"));
+        size_t n = 0;
+        char *text = extract_text(doc, title, max, &n);
+        json_t *v = text ? json_stringn_nocheck(text, n) : NULL;
+        json_object_set_new(record, "text", v ? v : json_null());
+        free(text);
+    }
     walk_cleanup(&w);
     xmlFreeDoc(doc);
     return 0;
@@ -184,8 +278,7 @@ static int extract_sax(const char *body, size_t len, const char *encoding, int o
                        const char *final_url, const struct extract_opts *o, json_t *record)
 {
     struct walk w;
-    memset(&w, 0, sizeof(w));
-    w.copy = true;
+    walk_init(&w, true);
     int rc = walk_parse_sax(&w, body, len, encoding, options);
     if (rc == 0) {
         walk_set_found(record, &w, final_url, o ? o->max_links : 5000);
@@ -198,11 +291,13 @@ static int extract_sax(const char *body, size_t len, const char *encoding, int o
 int extract_html(const char *body, size_t len, const char *content_type, const char *final_url,
                  const struct extract_opts *o, json_t *record)
 {
-    static const char *const keys[] = {"title", "description", "canonical",
-                                       "lang",  "published",   "author"};
+    static const char *const keys[] = {"title",     "site_name", "description", "canonical",
+                                       "lang",      "published", "modified",    "author",
+                                       "image",     "text"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         json_object_set_new(record, keys[i], json_null());
     json_object_set_new(record, "links", json_array());
+    json_object_set_new(record, "feeds", json_array());
     json_object_set_new(record, "fields", json_object());
     if (!body || len == 0 || len > INT_MAX)
         return -1;
@@ -216,8 +311,14 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
      * the parse). In both cases IGNORE_ENC, so that a <meta> cannot overrule the choice. */
     if (cs.native_utf8 || encoding)
         options |= HTML_PARSE_IGNORE_ENC;
+    size_t fixed_len = 0;
+    char *fixed = repair_body(body, len, encoding, &fixed_len);
+    if (fixed) {
+        body = fixed;
+        len = fixed_len;
+    }
 
-    /* Rules fields need the tree (XPath); without any for this host, SAX is enough. */
+    /* Rules fields need the tree (XPath), and so does the text; without either, SAX. */
     const struct rules *rules = o ? o->rules : NULL;
     size_t nfields = 0;
     const struct rule_field *fields = NULL;
@@ -226,7 +327,10 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
         fields = rules_for_host(rules, host, &nfields);
         free(host);
     }
-    bool tree = nfields > 0 || (o && o->parser == EXTRACT_PARSER_TREE);
+    struct extract_opts defaults = {.max_links = 5000};
+    if (!o)
+        o = &defaults;
+    bool tree = nfields > 0 || o->parser == EXTRACT_PARSER_TREE || !o->no_text;
 
     /* HTML_PARSE_NOERROR silences the parser, not the encoding layer, which reports bad
      * input bytes through libxml2's generic error function: a page must never write to
@@ -238,5 +342,6 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
                                  record)
                   : extract_sax(body, len, encoding, options, final_url, o, record);
     xmlSetGenericErrorFunc(old_ctx, old_fn);
+    free(fixed);
     return rc;
 }

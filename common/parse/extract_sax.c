@@ -32,7 +32,7 @@
 
 /* What we keep per open element. */
 struct frame {
-    unsigned char bits; /* TEXT_* fields whose element is this one or an ancestor */
+    uint32_t bits;      /* grabs whose element is this one or an ancestor */
     bool svg;           /* this element or an ancestor is an <svg> */
 };
 
@@ -67,10 +67,10 @@ static void pend_flush(struct sax *s, bool all)
         n--; /* keep the last sequence's lead byte too: its sequence may go on */
     if (n == 0)
         return;
-    unsigned bits = s->depth ? s->stack[s->depth - 1].bits : 0;
-    for (int f = 0; f < F_N; f++)
-        if (bits & (1u << f))
-            text_add(&s->w->text[f], s->pend, n);
+    uint32_t bits = s->depth ? s->stack[s->depth - 1].bits : 0;
+    for (unsigned i = 0; bits && i < s->w->ng; i++)
+        if ((bits & (1u << i)) && walk_grab_live(s->w, i))
+            text_add(&s->w->g[i].text, s->pend, n);
     memmove(s->pend, s->pend + n, s->pend_len - n);
     s->pend_len -= n;
 }
@@ -84,20 +84,13 @@ static void run_end(struct sax *s)
     s->run_len = 0;
 }
 
-/* The TEXT_* bits among `bits` whose text still counts (the field still takes an element's
- * text, and that text is not full yet). */
-static unsigned live_bits(const struct sax *s, unsigned bits)
+/* True when one of the grabs in `bits` still wants text. */
+static bool any_live(const struct sax *s, uint32_t bits)
 {
-    const struct walk *w = s->w;
-    unsigned live = bits & TEXT_TITLE;
-    if ((bits & TEXT_PUBLISHED) && w->f[F_PUBLISHED].elem)
-        live |= TEXT_PUBLISHED;
-    if ((bits & TEXT_AUTHOR) && w->f[F_AUTHOR].elem)
-        live |= TEXT_AUTHOR;
-    for (int f = 0; f < F_N; f++)
-        if ((live & (1u << f)) && s->w->text[f].full)
-            live &= ~(1u << f);
-    return live;
+    for (unsigned i = 0; bits && i < s->w->ng; i++)
+        if ((bits & (1u << i)) && walk_grab_live(s->w, i))
+            return true;
+    return false;
 }
 
 static void on_text_event(struct sax *s, const xmlChar *ch, int len, int type)
@@ -114,7 +107,7 @@ static void on_text_event(struct sax *s, const xmlChar *ch, int len, int type)
         s->run = type;
         s->run_len = (size_t)len;
     }
-    if (!live_bits(s, s->stack[s->depth - 1].bits))
+    if (!any_live(s, s->stack[s->depth - 1].bits))
         return;
     if (s->pend_len + (size_t)len > s->pend_cap) {
         size_t cap = s->pend_cap ? s->pend_cap * 2 : 1024;
@@ -236,14 +229,8 @@ static void on_sax_start(void *ctx, const xmlChar *fullname, const xmlChar **att
     else if (s->first == DOC_ROOT)
         parent = s->root;
     struct frame f;
-    f.bits = (unsigned char)(parent.bits | walk_tag(s->w, &t, parent.svg));
+    f.bits = parent.bits | walk_tag(s->w, &t, parent.svg);
     f.svg = parent.svg || tag_is(&t, "svg", 3);
-    for (int k = 0; k < F_N; k++) {
-        if ((f.bits & ~parent.bits) & (1u << k)) { /* this element's text starts here */
-            free(s->w->text[k].p);
-            text_init(&s->w->text[k], EXTRACT_MAX_TEXT_CHARS, true);
-        }
-    }
     if (s->first == DOC_EMPTY) {
         s->first = DOC_ROOT;
         s->root = f;

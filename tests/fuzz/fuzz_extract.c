@@ -1,9 +1,10 @@
 /* fuzz_extract.c -- extract_html on arbitrary bytes, with and without a content type and
  * with a few rules fields. Invariants: returns 0 or -1, the record has every key, text
  * fields are strings or null, links are unique absolute http(s) URLs without fragments, at
- * most max_links of them, and the record serialises (so every string is valid UTF-8). The
- * SAX path (the default without rules fields) and the tree path must give the same record:
- * any difference aborts, so the fuzzer hunts for divergences.
+ * most max_links of them, "text" null or a non-empty string of at most max_text_bytes, and the
+ * record serialises (so every string is valid UTF-8). The default (the tree, with the article
+ * text), the SAX path (no_text, without rules fields) and the tree path with no_text must give
+ * the same record but for "text": any difference aborts, so the fuzzer hunts for divergences.
  *
  * Input: one flags byte (content type, max_links, base URL), then the body. */
 #include <stdint.h>
@@ -73,13 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *ctype = content_types[(flags & 0x0f) % (sizeof(content_types) / sizeof(content_types[0]))];
     const char *final_url = final_urls[(flags >> 4) & 3];
     struct extract_opts o = {.max_links = (flags & 0x40) ? 3 : 5000,
-                             .rules = (flags & 0x80) ? fuzz_rules() : NULL};
+                             .rules = (flags & 0x80) ? fuzz_rules() : NULL,
+                             .max_text_bytes = (flags & 0x40) ? 64 : 0};
 
     json_t *rec = json_object();
     int rc = extract_html(body, len, ctype, final_url, &o, rec);
     REQUIRE(rc == 0 || rc == -1, "return code");
-    static const char *const text_keys[] = {"title", "description", "canonical",
-                                            "lang",  "published",   "author"};
+    static const char *const text_keys[] = {"title",    "site_name", "description", "canonical",
+                                            "lang",     "published", "modified",    "author",
+                                            "image",    "text"};
     for (size_t i = 0; i < sizeof(text_keys) / sizeof(text_keys[0]); i++) {
         json_t *v = json_object_get(rec, text_keys[i]);
         REQUIRE(v && (json_is_null(v) || json_is_string(v)), text_keys[i]);
@@ -88,6 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REQUIRE(!canon || strncmp(canon, "http://", 7) == 0 || strncmp(canon, "https://", 8) == 0,
             "canonical is http(s)");
     REQUIRE(json_is_object(json_object_get(rec, "fields")), "fields");
+    const char *text = json_string_value(json_object_get(rec, "text"));
+    REQUIRE(!text || (text[0] && strlen(text) <= (o.max_text_bytes ? o.max_text_bytes
+                                                                   : EXTRACT_MAX_TEXT_BYTES)),
+            "text bounded and not empty");
+    json_t *feeds = json_object_get(rec, "feeds");
+    REQUIRE(json_is_array(feeds) && json_array_size(feeds) <= EXTRACT_MAX_FEEDS, "feeds");
     json_t *links = json_object_get(rec, "links");
     REQUIRE(json_is_array(links), "links");
     REQUIRE(json_array_size(links) <= o.max_links, "max_links");
@@ -107,19 +116,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_decref(seen);
     char *dump = json_dumps(rec, 0);
     REQUIRE(dump, "record serialises");
+    free(dump);
 
-    struct extract_opts tree_o = o;
+    /* The same metadata on every path: the default less its text, SAX, the tree. */
+    json_object_set_new(rec, "text", json_null());
+    dump = json_dumps(rec, 0);
+    struct extract_opts sax_o = o, tree_o = o;
+    sax_o.no_text = true;
+    tree_o.no_text = true;
     tree_o.parser = EXTRACT_PARSER_TREE;
-    json_t *tree_rec = json_object();
+    json_t *sax_rec = json_object(), *tree_rec = json_object();
+    int sax_rc = extract_html(body, len, ctype, final_url, &sax_o, sax_rec);
     int tree_rc = extract_html(body, len, ctype, final_url, &tree_o, tree_rec);
-    char *tree_dump = json_dumps(tree_rec, 0);
-    if (tree_rc != rc || !tree_dump || strcmp(dump, tree_dump) != 0) {
-        fprintf(stderr, "fuzz_extract: SAX and tree paths differ\n  default (%d): %s\n"
+    char *sax_dump = json_dumps(sax_rec, 0), *tree_dump = json_dumps(tree_rec, 0);
+    if (sax_rc != rc || tree_rc != rc || !dump || !sax_dump || !tree_dump ||
+        strcmp(dump, sax_dump) != 0 || strcmp(dump, tree_dump) != 0) {
+        fprintf(stderr, "fuzz_extract: paths differ\n  default (%d): %s\n  sax (%d): %s\n"
                         "  tree (%d):    %s\n",
-                rc, dump, tree_rc, tree_dump ? tree_dump : "(null)");
+                rc, dump ? dump : "(null)", sax_rc, sax_dump ? sax_dump : "(null)", tree_rc,
+                tree_dump ? tree_dump : "(null)");
         abort();
     }
+    free(sax_dump);
     free(tree_dump);
+    json_decref(sax_rec);
     json_decref(tree_rec);
     free(dump);
     json_decref(rec);
