@@ -379,7 +379,8 @@ static char *rewrite(const char *u, size_t n, size_t *out_len)
     bool dtd_entities = memmem(u, n, "<!ENTITY", 8) != NULL;
     while (i < n && !o.failed) {
         size_t run = i;
-        while (run < n && u[run] != '&' && u[run] != '<' && (unsigned char)u[run] >= 0x20)
+        while (run < n && u[run] != '&' && u[run] != '<' && (unsigned char)u[run] >= 0x20 &&
+               (unsigned char)u[run] != 0xC2)
             run++;
         if (run > i) {
             out_put(&o, u + i, run - i);
@@ -387,6 +388,26 @@ static char *rewrite(const char *u, size_t n, size_t *out_len)
             continue;
         }
         unsigned char c = (unsigned char)u[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)u[i + 1] >= 0x80 &&
+            (unsigned char)u[i + 1] <= 0x9F) {
+            /* U+0080-U+009F: C1 controls no feed means; they are windows-1252 bytes that
+             * went through a Latin-1 decoder ("don\u0092t"), read back as windows-1252 like
+             * the references to them above. */
+            uint16_t v = cp1252_c1[(unsigned char)u[i + 1] - 0x80];
+            char enc[3];
+            if (v >= 0x800) {
+                enc[0] = (char)(0xE0 | (v >> 12));
+                enc[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+                enc[2] = (char)(0x80 | (v & 0x3F));
+                out_put(&o, enc, 3);
+            } else if (v) {
+                enc[0] = (char)(0xC0 | (v >> 6));
+                enc[1] = (char)(0x80 | (v & 0x3F));
+                out_put(&o, enc, 2);
+            }
+            i += 2;
+            continue;
+        }
         if (c == '&') {
             i += rewrite_ref(&o, u + i, n - i, dtd_entities);
         } else if (c == '<') {
@@ -407,8 +428,8 @@ static char *rewrite(const char *u, size_t n, size_t *out_len)
         } else {
             /* C0 controls other than tab, CR, LF are not XML characters: libxml2 would stop
              * the document there. They carry no text; dropped. */
-            if (c == '\t' || c == '\n' || c == '\r')
-                out_put(&o, u + i, 1);
+            if (c == '\t' || c == '\n' || c == '\r' || c >= 0x20)
+                out_put(&o, u + i, 1); /* (0xC2 leading another character than a C1 one) */
             i++;
         }
     }

@@ -259,8 +259,11 @@ void feed_text_construct(struct text *t, xmlNodePtr el)
     }
     bool html = strcmp(ty, "html") == 0 || strcmp(ty, "text/html") == 0;
     bool xhtml = strcmp(ty, "xhtml") == 0 || strstr(ty, "xml") != NULL;
-    bool text = !ty[0] || strcmp(ty, "text") == 0 || strncmp(ty, "text/", 5) == 0;
-    bool base64 = (mode && strcasecmp(mode, "base64") == 0) || (!html && !xhtml && !text);
+    /* Atom 1.0 3.1.1.3: other media types are base64; only binary ones are, in practice
+     * (an unknown "application/x-custom" title is text). */
+    bool binary = strcmp(ty, "application/octet-stream") == 0 || strncmp(ty, "image/", 6) == 0 ||
+                  strncmp(ty, "audio/", 6) == 0 || strncmp(ty, "video/", 6) == 0;
+    bool base64 = (mode && strcasecmp(mode, "base64") == 0) || binary;
     if (base64) {
         struct raw r = {.max = FEED_MAX_RAW_BYTES};
         raw_of(&r, el);
