@@ -95,7 +95,7 @@ static void add_enclosure(struct feed_ctx *c, json_t *encs, xmlNodePtr el, const
     json_t *len = NULL;
     if (length) {
         char *end = NULL;
-        while (text_is_space((unsigned char)*length))
+        while (*length && text_is_space((unsigned char)*length)) /* NUL counts as space */
             length++;
         long long v = strtoll(length, &end, 10);
         if (end != length && v >= 0 && (*end == '\0' || text_is_space((unsigned char)*end)))

@@ -1,8 +1,8 @@
 /* fuzz_feed.c -- feed_detect and feed_parse on arbitrary bytes. Invariants: feed_parse
  * returns 0 or one of the FEED_E_* codes, with *out set exactly on 0; the result serialises
  * to JSON that reads back equal; every string in it is valid UTF-8; at most max_items items
- * (the first input byte picks max_items from 1 to 8, so the ceiling is reached); "kind" is
- * the one feed_detect gave; every link ("link" of the feed and items, enclosure URLs, image
+ * (the first input byte picks max_items from 1 to 8, so the ceiling is reached); feed_detect
+ * said it was a feed, and JSON exactly when "kind" is "json"; every link ("link" of the feed and items, enclosure URLs, image
  * URLs) is null or an absolute http(s) URL in canonical form; dates are null or RFC 3339 UTC.
  *
  * Input: one byte of options, then the body. */
@@ -88,8 +88,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REQUIRE(json_is_object(out), "an object");
     const char *kind = json_string_value(json_object_get(out, "kind"));
     REQUIRE(kind, "kind is set");
-    /* A gzip body too large to inflate whole can still be detected from its start. */
-    REQUIRE(k != FEED_NONE && strcmp(kind, feed_kind_name(k)) == 0, "kind agrees with detect");
+    /* feed_parse routes by feed_detect: JSON or XML. Which XML kind comes from the root
+     * libxml2 recovers, which on garbage ("<?<feed ...?><rss>") may differ from the one the
+     * cheap scan saw. */
+    REQUIRE(k != FEED_NONE, "detect says a feed");
+    REQUIRE((strcmp(kind, "json") == 0) == (k == FEED_JSON), "JSON exactly when detected");
     check_strings(out);
 
     char *text = json_dumps(out, JSON_COMPACT);
