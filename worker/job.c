@@ -405,13 +405,11 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         job_fail_attempt(j, ERR_HTTP_STATUS, r->status, detail, 1, r->retry_after_s);
         return;
     }
-    json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
+    json_t *rec = page_record(j, r);
     if (!rec) {
         worker_fatal(w, "cannot build record", "out of memory");
         return;
     }
-    if (record_is_html(r->content_type, r->body, r->len))
-        extract_html(r->body, r->len, r->content_type, r->final_url, &w->cfg->extract, rec);
     char *body = record_dump(rec);
     json_decref(rec);
     w->n.bytes += r->len;

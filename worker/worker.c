@@ -159,11 +159,11 @@ static void log_progress(struct worker *w)
     if (h && polite * 2 > w->njobs)
         snprintf(busy, sizeof(busy), " waiting_on=politeness busiest_host=%.200s in_hand_for_it=%u",
                  h->key, h->refs);
-    LOG_I("progress", "records=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
+    LOG_I("progress", "records=%llu feeds=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
           "nacks=%llu late_slots=%llu max_rss_kb=%ld%s",
-          (unsigned long long)w->n.records,
+          (unsigned long long)w->n.records, (unsigned long long)w->n.feeds,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
           (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
@@ -307,6 +307,9 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                       "trawl_outcomes_total{kind=\"retry\"} %llu\n",
                    (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
                    (unsigned long long)w->n.retries);
+    metrics_printf(o, "# HELP trawl_feeds_total Records of feeds and sitemaps.\n"
+                      "# TYPE trawl_feeds_total counter\ntrawl_feeds_total %llu\n",
+                   (unsigned long long)w->n.feeds);
     metrics_printf(o, "# HELP trawl_rate_limit_waits_total Fetches that waited for their host's "
                       "slot.\n# TYPE trawl_rate_limit_waits_total counter\n"
                       "trawl_rate_limit_waits_total %llu\n",

@@ -33,6 +33,7 @@ struct worker_config {
     double max_crawl_delay_s;   /* a robots.txt Crawl-delay above this counts as this */
     struct fetch_opts fetch;
     struct extract_opts extract;
+    size_t max_items;           /* items kept per feed or sitemap */
     const char *rules_path;     /* --rules, which main loads into rules */
     struct rules *rules;        /* owned by main; may be NULL */
     int max_attempts;           /* attempts per URL, the first included */

@@ -3,6 +3,7 @@
 #ifndef TRAWL_WORKER_INT_H
 #define TRAWL_WORKER_INT_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,7 @@ struct worker {
     int redis_down_logged;
     struct {
         uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
+        uint64_t feeds;                     /* feed and sitemap records built */
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t parked, reparked;          /* set aside for a busy host; again */
@@ -168,6 +170,11 @@ void job_fail_attempt(struct job *j, enum errcode code, long http_status, const 
 void job_count_wait(struct job *j, unsigned reason);
 /* A job with no delivery behind it (a robots.txt fetch), for url. NULL when out of memory. */
 struct job *job_new_internal(struct worker *w, const char *url);
+
+/* -- page.c -- */
+
+/* The record of a successful response (a new reference), or NULL when out of memory. */
+json_t *page_record(struct job *j, const struct fetch_result *r);
 
 /* -- robots.c -- */
 

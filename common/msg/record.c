@@ -30,11 +30,13 @@ json_t *record_new(const char *url, const struct fetch_result *r, time_t fetched
     json_object_set_new(o, "elapsed_ms", json_integer((json_int_t)r->elapsed_ms));
     json_object_set_new(o, "content_type", string_or_null(r->content_type));
     json_object_set_new(o, "bytes", json_integer((json_int_t)r->len));
-    static const char *const page_fields[] = {"title", "description", "canonical",
-                                              "lang",  "published",   "author"};
+    static const char *const page_fields[] = {
+        "title", "site_name", "description", "canonical", "lang", "published", "modified",
+        "author", "image", "text", "feed"};
     for (size_t i = 0; i < sizeof(page_fields) / sizeof(*page_fields); i++)
         json_object_set_new(o, page_fields[i], json_null());
     json_object_set_new(o, "links", json_array());
+    json_object_set_new(o, "feeds", json_array());
     json_object_set_new(o, "fields", json_object());
     json_object_set(o, "meta", meta ? meta : json_null());
     return o;

@@ -10,8 +10,10 @@
 #include "fetch.h"
 
 /* Returns a new record object for an HTTP response (caller owns the reference): url,
- * final_url, status, fetched_at, elapsed_ms, content_type, bytes, the page fields as null,
- * links [], fields {}, and meta (a new reference to `meta`, or null). */
+ * final_url, status, fetched_at, elapsed_ms, content_type, bytes, the page fields (title,
+ * site_name, description, canonical, lang, published, modified, author, image, text) and
+ * feed as null, links [], feeds [], fields {}, and meta (a new reference to `meta`, or
+ * null). */
 json_t *record_new(const char *url, const struct fetch_result *r, time_t fetched_at,
                    json_t *meta);
 
