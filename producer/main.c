@@ -1,6 +1,7 @@
 /* main.c -- trawl-producer: read URLs, canonicalise, skip duplicates, enqueue with publisher
  * confirms. Blocking on purpose: it has one thing to do at a time. */
 #include <errno.h>
+#include <signal.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "message.h"
+#include "producer.h"
 #include "url.h"
 
 #define CONFIRM_TIMEOUT_MS 60000
@@ -32,8 +34,9 @@ static const char USAGE[] =
     "Usage: trawl-producer [OPTIONS] [FILE...]\n"
     "\n"
     "Reads URLs, one per line, from the FILEs or from standard input (none or '-'), and\n"
-    "enqueues each on PREFIX.urls as a persistent message. Blank lines and lines starting with\n"
-    "'#' are skipped. Each URL is checked and canonicalised; a bad line is reported as\n"
+    "enqueues each on PREFIX.urls as a persistent message. A line may also be a JSON message,\n"
+    "{\"url\": ..., \"kind\": \"page\"|\"feed\", \"depth\": N, \"meta\": ANY}. Blank lines and lines\n"
+    "starting with '#' are skipped. Each URL is checked and canonicalised; a bad line is reported as\n"
     "FILE:LINE: reason and skipped. Duplicates are skipped within the run and, through the\n"
     "Redis set PREFIX:seen, across runs.\n"
     "\n"
@@ -48,21 +51,6 @@ static const char USAGE[] =
     "Exit status: 0 all valid URLs enqueued, 1 runtime failure (or invalid lines with --strict),\n"
     "2 usage error.\n"
     "\n";
-
-struct producer {
-    struct common_config cfg;
-    int no_dedup, strict;
-    size_t batch_max;
-    struct broker *broker;
-    redisContext *redis;
-    char q_urls[128], seen_key[160];
-    json_t *seen_in_run;        /* set of canonical URLs (object keys): jansson's hash table */
-    char **batch;               /* canonical URLs waiting to be enqueued (owned) */
-    size_t nbatch;
-    unsigned long long enqueued, duplicate, invalid, lines;
-    int tty;
-    uint64_t last_progress_ms;
-};
 
 /* One confirm round's bookkeeping: publish i has sequence base + i. */
 struct round {
@@ -85,6 +73,23 @@ static void on_confirm(uint64_t seq, int multiple, int ok, void *arg)
             r->settled++;
         }
     }
+}
+
+void entry_free(struct entry *e)
+{
+    free(e->url);
+    free(e->body);
+    e->url = e->body = NULL;
+}
+
+/* Set by SIGTERM/SIGINT while polling: the round in hand is finished, then the producer
+ * exits 0. */
+static volatile sig_atomic_t stopping;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
 }
 
 static void progress(struct producer *p, int final)
@@ -143,7 +148,7 @@ static int ensure_broker(struct producer *p)
 }
 
 /* Runs a Redis command, reconnecting through an outage. The reply is the caller's. */
-static redisReply *redis_run(struct producer *p, int argc, const char **argv)
+redisReply *producer_redis(struct producer *p, int argc, const char **argv)
 {
     uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
@@ -185,8 +190,8 @@ static int filter_seen(struct producer *p)
     argv[0] = "SMISMEMBER";
     argv[1] = p->seen_key;
     for (size_t i = 0; i < p->nbatch; i++)
-        argv[i + 2] = p->batch[i];
-    redisReply *r = redis_run(p, (int)p->nbatch + 2, argv);
+        argv[i + 2] = p->batch[i].url;
+    redisReply *r = producer_redis(p, (int)p->nbatch + 2, argv);
     free(argv);
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != p->nbatch) {
         if (r)
@@ -198,7 +203,7 @@ static int filter_seen(struct producer *p)
     for (size_t i = 0; i < p->nbatch; i++) {
         if (r->element[i]->integer) {
             p->duplicate++;
-            free(p->batch[i]);
+            entry_free(&p->batch[i]);
         } else {
             p->batch[kept++] = p->batch[i];
         }
@@ -208,8 +213,10 @@ static int filter_seen(struct producer *p)
     return 0;
 }
 
-static int mark_seen(struct producer *p, char **urls, size_t n)
+static int mark_seen(struct producer *p, const struct entry *done, size_t n)
 {
+    if (p->every_s > 0)
+        return poll_mark_queued(p, done, n);
     if (p->no_dedup || n == 0)
         return 0;
     const char **argv = malloc((n + 2) * sizeof(*argv));
@@ -218,8 +225,8 @@ static int mark_seen(struct producer *p, char **urls, size_t n)
     argv[0] = "SADD";
     argv[1] = p->seen_key;
     for (size_t i = 0; i < n; i++)
-        argv[i + 2] = urls[i];
-    redisReply *r = redis_run(p, (int)n + 2, argv);
+        argv[i + 2] = done[i].url;
+    redisReply *r = producer_redis(p, (int)n + 2, argv);
     free(argv);
     int ok = r && r->type == REDIS_REPLY_INTEGER;
     freeReplyObject(r);
@@ -230,9 +237,9 @@ static int mark_seen(struct producer *p, char **urls, size_t n)
  * published again). Then records them as seen. */
 static int flush_batch(struct producer *p)
 {
-    if (filter_seen(p) < 0)
+    if ((p->every_s > 0 ? poll_filter_due(p) : filter_seen(p)) < 0)
         return -1;
-    char **todo = p->batch;
+    struct entry *todo = p->batch;
     size_t ntodo = p->nbatch;
     int rc = -1;
     struct round r = {0};
@@ -248,11 +255,9 @@ static int flush_batch(struct producer *p)
         /* A lost connection counts as a nack for whatever it did not confirm. */
         int lost = 0;
         for (size_t i = 0; i < ntodo && !lost; i++) {
-            char *body = message_encode(todo[i]);
-            int64_t seq = body ? broker_publish(p->broker, p->q_urls, body, strlen(body),
-                                                "application/json")
-                               : -1;
-            free(body);
+            const char *body = todo[i].body;
+            int64_t seq = broker_publish(p->broker, p->q_urls, body, strlen(body),
+                                         "application/json");
             if (seq < 0) {
                 lost = 1;
                 break;
@@ -284,7 +289,7 @@ static int flush_batch(struct producer *p)
             if (r.state[i] == 1) {
                 p->enqueued++;
             } else {
-                char *t = todo[again];
+                struct entry t = todo[again];
                 todo[again++] = todo[i];
                 todo[i] = t;
             }
@@ -300,11 +305,13 @@ static int flush_batch(struct producer *p)
 out:
     free(r.state);
     for (size_t i = 0; i < p->nbatch; i++)
-        free(p->batch[i]);
+        entry_free(&p->batch[i]);
     p->nbatch = 0;
     return rc;
 }
 
+/* A line of input: a URL, or a JSON message {"url", "kind", "depth", "meta"} (the worker's
+ * own format, checked the same way). Its body is built now, with the poll settings. */
 static int add_line(struct producer *p, const char *name, unsigned long lineno, char *line)
 {
     size_t n = strlen(line);
@@ -314,22 +321,39 @@ static int add_line(struct producer *p, const char *name, unsigned long lineno, 
     if (!*s || *s == '#')
         return 0;
     p->lines++;
-    char why[256];
-    char *url = url_canonicalize(s, why, sizeof(why));
-    if (!url) {
+    char why[512];
+    struct message m = {0};
+    if (*s == '{') {
+        if (message_parse(s, strlen(s), "application/json", &m, why, sizeof(why)) < 0) {
+            p->invalid++;
+            fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
+            return 0;
+        }
+    } else if (!(m.url = url_canonicalize(s, why, sizeof(why)))) {
         p->invalid++;
         fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
         return 0;
     }
-    if (!p->no_dedup) {
-        if (json_object_get(p->seen_in_run, url)) {
+    if (p->every_s > 0 || !p->no_dedup) {
+        if (json_object_get(p->seen_in_run, m.url)) {
             p->duplicate++;
-            free(url);
+            message_cleanup(&m);
             return 0;
         }
-        json_object_set_new(p->seen_in_run, url, json_true());
+        json_object_set_new(p->seen_in_run, m.url, json_true());
     }
-    p->batch[p->nbatch++] = url;
+    struct entry *e = &p->batch[p->nbatch];
+    e->body = message_encode_full(m.url, m.kind, m.depth, m.meta, (long)p->every_s,
+                                  (long)p->every_max_s);
+    e->url = m.url;
+    m.url = NULL;
+    message_cleanup(&m);
+    if (!e->body) {
+        entry_free(e);
+        LOG_E("cannot encode message", "err=\"out of memory\"");
+        return -1;
+    }
+    p->nbatch++;
     if (p->nbatch == p->batch_max)
         return flush_batch(p);
     return 0;
@@ -349,7 +373,7 @@ static int read_file(struct producer *p, const char *path)
     ssize_t len;
     unsigned long lineno = 0;
     int rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    while (rc == 0 && !stopping && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         if (len > LINE_MAX_BYTES) {
             p->invalid++;
@@ -413,8 +437,71 @@ static const struct flag PRODUCER_FLAGS[] = {
      .help = "exit 1 when any line was invalid"},
     {.name = "batch", .value_name = "N", .type = FLAG_SIZE, .offset = AT(batch_max), .min = 1,
      .max = 100000, .def = "1000", .help = "URLs per confirm round"},
+    {.name = "every", .value_name = "DURATION", .type = FLAG_DURATION, .offset = AT(every_s),
+     .min = 10, .max = MESSAGE_POLL_MAX_S, .section = "Polling (feeds, or any URL visited again)",
+     .help = "read the FILEs again every DURATION (90, 90s, 15m, 2h, 1d; jittered by up to "
+             "10%) and enqueue each URL that is due, until SIGTERM/SIGINT. The seen-set is not "
+             "used: a URL is skipped while its previous round's message has no outcome yet, or "
+             "until its next poll is due. Each message asks the worker for a conditional GET "
+             "(ETag, Last-Modified: a 304 is a record with \"not_modified\": true) and to "
+             "schedule the next poll"},
+    {.name = "every-max", .value_name = "DURATION", .type = FLAG_DURATION,
+     .offset = AT(every_max_s), .min = 10, .max = MESSAGE_POLL_MAX_S,
+     .help = "a URL unchanged at each poll is polled half as often each time, down to once "
+             "per this (default 4 x --every); a change brings it back to --every. Its "
+             "Cache-Control max-age or Retry-After, when longer, is honoured too"},
     {0},
 };
+
+/* One pass over the files (standard input when none). 0, or -1 on a failure. */
+static int read_all(struct producer *p, int nfiles, char **files)
+{
+    int failed = 0;
+    if (nfiles == 0)
+        failed = read_file(p, "-") < 0;
+    for (int i = 0; i < nfiles && !failed; i++)
+        failed = read_file(p, files[i]) < 0;
+    if (!failed)
+        failed = flush_batch(p) < 0;
+    return failed ? -1 : 0;
+}
+
+/* Sleeps ms, or less when a signal comes. */
+static void sleep_unless_stopped(uint64_t ms)
+{
+    uint64_t end = loop_now_ms() + ms;
+    while (!stopping && loop_now_ms() < end)
+        sleep_ms(end - loop_now_ms() < 500 ? end - loop_now_ms() : 500);
+}
+
+/* --every: a pass per round, each logged, until a signal. The files are read afresh each
+ * round, so a list can be edited while the producer runs. */
+static int poll_rounds(struct producer *p, int nfiles, char **files)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    srandom((unsigned)(loop_wall_ms() ^ getpid()));
+    for (unsigned long round = 1; !stopping; round++) {
+        uint64_t start = loop_now_ms();
+        p->enqueued = p->duplicate = p->invalid = p->lines = p->not_due = p->still_queued = 0;
+        json_object_clear(p->seen_in_run);
+        int failed = read_all(p, nfiles, files);
+        LOG_I("round", "n=%lu enqueued=%llu not_due=%llu still_queued=%llu duplicate=%llu "
+              "invalid=%llu ms=%llu%s", round, p->enqueued, p->not_due, p->still_queued,
+              p->duplicate, p->invalid, (unsigned long long)(loop_now_ms() - start),
+              failed ? " (failed: trying again next round)" : "");
+        if (p->strict && p->invalid)
+            return -1;
+        /* Jitter: producers started together drift apart instead of polling in step. */
+        double wait_s = p->every_s * (0.9 + 0.2 * ((double)random() / RAND_MAX));
+        uint64_t spent = loop_now_ms() - start;
+        uint64_t wait_ms = (uint64_t)(wait_s * 1000);
+        sleep_unless_stopped(wait_ms > spent ? wait_ms - spent : 0);
+    }
+    LOG_I("stopped", "signal received");
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -425,6 +512,24 @@ int main(int argc, char **argv)
     int status = flags_parse(argc, argv, &program);
     if (status >= 0)
         return status;
+    if (p.every_s > 0) {
+        if (p.every_max_s == 0)
+            p.every_max_s = p.every_s * 4 < MESSAGE_POLL_MAX_S ? p.every_s * 4 : MESSAGE_POLL_MAX_S;
+        if (p.every_max_s < p.every_s) {
+            fprintf(stderr, "trawl-producer: --every-max %gs is below --every %gs\n",
+                    p.every_max_s, p.every_s);
+            return 2;
+        }
+        for (int i = optind; i <= argc; i++)
+            if (i == argc ? optind == argc : strcmp(argv[i], "-") == 0) {
+                fprintf(stderr, "trawl-producer: --every reads its FILEs again each round: "
+                        "name them (standard input can be read only once)\n");
+                return 2;
+            }
+    } else if (p.every_max_s > 0) {
+        fprintf(stderr, "trawl-producer: --every-max needs --every\n");
+        return 2;
+    }
     char err[1024];
     log_init("trawl-producer", p.cfg.log_level, p.cfg.log_format);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -445,24 +550,21 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
-    if (!p.no_dedup && connect_redis(&p, err, sizeof(err)) < 0) {
-        LOG_E("cannot start", "err=\"%s\" (or use --no-dedup)", err);
+    if ((!p.no_dedup || p.every_s > 0) && connect_redis(&p, err, sizeof(err)) < 0) {
+        LOG_E("cannot start", "err=\"%s\"%s", err, p.every_s > 0 ? "" : " (or use --no-dedup)");
         goto out;
     }
-    int failed = 0;
-    if (optind == argc)
-        failed = read_file(&p, "-") < 0;
-    for (int i = optind; i < argc && !failed; i++)
-        failed = read_file(&p, argv[i]) < 0;
-    if (!failed)
-        failed = flush_batch(&p) < 0;
-    progress(&p, 1);
-    fprintf(stderr, "enqueued=%llu duplicate=%llu invalid=%llu\n", p.enqueued, p.duplicate,
-            p.invalid);
+    int failed = p.every_s > 0 ? poll_rounds(&p, argc - optind, argv + optind)
+                               : read_all(&p, argc - optind, argv + optind);
+    if (p.every_s <= 0) {
+        progress(&p, 1);
+        fprintf(stderr, "enqueued=%llu duplicate=%llu invalid=%llu\n", p.enqueued,
+                p.duplicate, p.invalid);
+    }
     rc = failed || (p.strict && p.invalid) ? 1 : 0;
 out:
     for (size_t i = 0; i < p.nbatch; i++)
-        free(p.batch[i]);
+        entry_free(&p.batch[i]);
     free(p.batch);
     json_decref(p.seen_in_run);
     if (p.redis)

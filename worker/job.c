@@ -60,7 +60,8 @@ static void leave_turn(struct job *j)
  * until it arrives (the callback holds a pointer to it). */
 static int awaits_callback(enum job_state s)
 {
-    return s == JOB_BOOKING || s == JOB_LEASE_ASKING || s == JOB_FETCHING;
+    return s == JOB_REVISIT_LOOKUP || s == JOB_BOOKING || s == JOB_LEASE_ASKING ||
+           s == JOB_FETCHING;
 }
 
 /* The states a drain hands back to the queue at once: nothing started, nothing out. */
@@ -173,6 +174,8 @@ static void job_free(struct job *j)
     w->njobs--;
     message_cleanup(&j->msg);
     free(j->out_body);
+    free(j->seen_before);
+    free(j->seen_now);
     free(j);
 }
 
@@ -187,7 +190,7 @@ static void job_return(struct job *j)
 
 /* A callback arrived for a job that may no longer be wanted. Returns 1 when it was dealt
  * with (abandoned: freed; draining and not started: returned). */
-static int gone_or_returned(struct job *j)
+int job_gone_or_returned(struct job *j)
 {
     if (j->state == JOB_ABANDONED) {
         job_free(j);
@@ -267,6 +270,7 @@ void job_fail_attempt(struct job *j, enum errcode error, long http_status, const
         char *body = dead_letter_encode(j->msg.url, NULL, 0, code, detail, attempt, errors);
         json_decref(errors);
         LOG_D("dead letter", "url=%s error=%s attempts=%d", j->msg.url, code, attempt);
+        revisit_note(j, NULL, 0);
         publish_outcome(j, w->q_dead, body, OUT_DEAD, 0);
         return;
     }
@@ -410,6 +414,7 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         worker_fatal(w, "cannot build record", "out of memory");
         return;
     }
+    revisit_note(j, r, 1);
     char *body = record_dump(rec);
     json_decref(rec);
     w->n.bytes += r->len;
@@ -429,8 +434,11 @@ static void go(struct job *j)
     }
     j->state = JOB_FETCHING;
     struct fetch_request req = {.url = j->msg.url, .purpose = FETCH_PAGE, .max_redirects = -1};
+    struct revisit_headers conditional;
     if (j->purpose == FETCH_ROBOTS)
         robots_request(j, &req);
+    else
+        revisit_request(j, &req, &conditional);
     if (fetcher_start(w->fetcher, &req, on_fetch_done, j) < 0) {
         if (j->purpose == FETCH_ROBOTS)
             worker_fatal(w, "cannot fetch robots.txt", "libcurl refused the transfer");
@@ -508,7 +516,7 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         leave_turn(j);
         j->state = JOB_QUEUED;
     }
-    if (gone_or_returned(j)) {
+    if (job_gone_or_returned(j)) {
         if (had_turn)
             host_next(w, h);
         return;
@@ -672,6 +680,12 @@ void job_on_delivery(const struct broker_delivery *d, void *arg)
         job_publish_dead(j, d->body, d->len > 4096 ? 4096 : d->len, ERR_BAD_MESSAGE, why);
         return;
     }
+    revisit_begin(j);
+}
+
+void job_enter_politeness(struct job *j)
+{
+    struct worker *w = j->w;
     if (w->cfg->ignore_robots) {
         job_enter_host_line(j, 0);
         return;
@@ -765,6 +779,8 @@ static void settle(struct worker *w, struct job *j, int ok)
         worker_lose_broker(w, "ack", broker_error(w->in));
         return;
     }
+    if (j->out_kind == OUT_RECORD || j->out_kind == OUT_DEAD)
+        revisit_commit(j);
     if (j->out_kind == OUT_DEAD)
         w->n.dead++;
     else if (j->out_kind == OUT_RETRY)

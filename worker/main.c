@@ -128,6 +128,10 @@ static const struct flag WORKER_FLAGS[] = {
      .help = "the article text is cut at a paragraph (else a character) to at most this"},
     {.name = "max-items", .value_name = "N", .type = FLAG_SIZE, .offset = AT(max_items),
      .min = 1, .max = 100000, .def = "1000", .help = "items kept per feed or sitemap"},
+    {.name = "revisit-ttl", .value_name = "SECONDS", .type = FLAG_SECONDS,
+     .offset = AT(revisit_ttl_s), .min = 60, .max = 365 * 86400.0, .def = "2592000",
+     .help = "how long the validators (ETag, Last-Modified) of a feed or a polled URL are "
+             "kept in Redis for the next conditional GET (at least a day past its next poll)"},
     {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,
      .offset = AT(idle_exit_s), .min = 0.1, .max = 1e7,
      .help = "exit 0 once the input queue and the delay queues stayed empty, with nothing in "

@@ -16,6 +16,12 @@ json_t *page_record(struct job *j, const struct fetch_result *r)
     json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
     if (!rec)
         return NULL;
+    if (r->status == 304) {
+        /* Not modified since the validators we sent: nothing to read. */
+        json_object_set_new(rec, "not_modified", json_true());
+        w->n.not_modified++;
+        return rec;
+    }
     enum feed_kind kind = feed_detect(r->body, r->len);
     if (kind != FEED_NONE) {
         const struct feed_opts fo = {.max_items = w->cfg->max_items};

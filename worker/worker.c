@@ -422,6 +422,11 @@ int worker_run(const struct worker_config *cfg)
     w.policy = policy_new(w.loop, w.kv, &po, err, sizeof(err));
     if (!w.policy)
         goto out;
+    w.revisit = revisit_new(w.kv, prefix);
+    if (!w.revisit) {
+        snprintf(err, sizeof(err), "out of memory");
+        goto out;
+    }
     w.fetcher = fetcher_new(w.loop, &cfg->fetch, err, sizeof(err));
     if (!w.fetcher)
         goto out;
@@ -463,6 +468,7 @@ out:
     w.kv = NULL;
     jobs_free_all(&w);
     policy_free(w.policy);
+    revisit_free(w.revisit);
     if (w.in)
         loop_unwatch(w.loop, broker_fd(w.in));
     if (w.out)

@@ -34,6 +34,7 @@ struct worker_config {
     struct fetch_opts fetch;
     struct extract_opts extract;
     size_t max_items;           /* items kept per feed or sitemap */
+    double revisit_ttl_s;       /* how long a revisited URL's validators are kept */
     const char *rules_path;     /* --rules, which main loads into rules */
     struct rules *rules;        /* owned by main; may be NULL */
     int max_attempts;           /* attempts per URL, the first included */

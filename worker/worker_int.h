@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "retry.h"
+#include "revisit.h"
 #include "worker.h"
 
 #define HEARTBEAT_S 30
@@ -38,6 +39,7 @@ static const uint64_t LATENCY_BUCKETS_MS[] = {50, 100, 250, 500, 1000, 2500, 500
 /* Where a job is in its life: each state is one wait, and says what may end it. The
  * transitions, and what a drain or a lost connection does in each state, are in job.c. */
 enum job_state {
+    JOB_REVISIT_LOOKUP, /* a feed or polled URL: what is known of it is asked of Redis */
     JOB_ROBOTS_WAIT,    /* in its site's line until the site's robots.txt rules are known */
     JOB_QUEUED,         /* in its host's line: one job per host and worker books at a time */
     JOB_BOOKING,        /* holds the host's turn; a booking is out at Redis */
@@ -85,6 +87,8 @@ struct job {
     uint64_t out_expire_ms;     /* per-message expiration of a retry, 0 otherwise */
     uint64_t nack_delay_ms;     /* wait before publishing a nacked outcome again */
     enum outcome_kind out_kind;
+    struct revisit_state *seen_before; /* a revisited URL: what Redis knew of it, else NULL */
+    struct revisit_state *seen_now;    /* ... and what its outcome stores once confirmed */
 };
 
 struct worker {
@@ -93,6 +97,7 @@ struct worker {
     struct broker *in, *out;
     struct kv *kv;
     struct policy *policy;
+    struct revisit *revisit;
     struct fetcher *fetcher;
     struct job *jobs;
     size_t njobs;
@@ -118,6 +123,7 @@ struct worker {
     struct {
         uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
         uint64_t feeds;                     /* feed and sitemap records built */
+        uint64_t not_modified;              /* 304 answers to a conditional GET */
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t parked, reparked;          /* set aside for a busy host; again */
@@ -157,6 +163,11 @@ void jobs_free_all(struct worker *w);
 /* Jobs in each state, for the progress line and metrics. */
 void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1]);
 
+/* After parsing (and the revisit lookup): the robots step, or the host's line. */
+void job_enter_politeness(struct job *j);
+/* For a callback that finds its job abandoned (freed) or the worker draining (returned to
+ * the queue): 1 when the job is gone. */
+int job_gone_or_returned(struct job *j);
 /* Leaves the robots step: into its host's line (at the front with front set). */
 void job_enter_host_line(struct job *j, int front);
 /* Dead letter for a job that was never fetched (it counts as one attempt). */
@@ -175,6 +186,25 @@ struct job *job_new_internal(struct worker *w, const char *url);
 
 /* The record of a successful response (a new reference), or NULL when out of memory. */
 json_t *page_record(struct job *j, const struct fetch_result *r);
+
+/* -- revisit.c -- */
+
+/* A feed, or a URL a polling producer sent: asks Redis what is known of it, then goes on to
+ * the politeness steps. Any other URL goes on at once. */
+void revisit_begin(struct job *j);
+/* The conditional request's header lines, on the caller's stack for fetcher_start. */
+struct revisit_headers {
+    char line[2][REVISIT_MAX_VALIDATOR + 32];
+    const char *ptr[2];
+};
+/* Adds If-None-Match / If-Modified-Since to req for a URL fetched before (the lines are
+ * written into hdr, which must live until fetcher_start returns). */
+void revisit_request(const struct job *j, struct fetch_request *req, struct revisit_headers *hdr);
+/* What a response tells of the URL's next visit (kept in j->seen_now until the record is
+ * confirmed); is_record 0 for a dead letter. */
+void revisit_note(struct job *j, const struct fetch_result *r, int is_record);
+/* The outcome is confirmed: store what was noted. */
+void revisit_commit(struct job *j);
 
 /* -- robots.c -- */
 

@@ -43,6 +43,26 @@ static int parse_seconds(const struct flag *f, const char *v, double *out, char 
     return 0;
 }
 
+static int parse_duration(const struct flag *f, const char *v, double *out, char *err,
+                          size_t errlen)
+{
+    char *end;
+    double d = strtod(v, &end);
+    double unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+    if (*end == '\0')
+        unit = 1;
+    else if (unit > 0)
+        end++;
+    d *= unit;
+    if (!*v || *end || unit == 0 || !(d >= f->min && d <= f->max)) {
+        snprintf(err, errlen, "expected a duration (90, 90s, 15m, 2h, 1d) from %gs to %gs",
+                 f->min, f->max);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
 /* Sets one flag's field from its value (NULL for a switch). 0, or -1 with err. */
 static int set_value(const struct flag_table *t, const struct flag *f, const char *v,
                      char *err, size_t errlen)
@@ -71,6 +91,8 @@ static int set_value(const struct flag_table *t, const struct flag *f, const cha
         return 0;
     case FLAG_SECONDS:
         return parse_seconds(f, v, (double *)p, err, errlen);
+    case FLAG_DURATION:
+        return parse_duration(f, v, (double *)p, err, errlen);
     case FLAG_MS:
     case FLAG_LONG_MS:
         if (parse_seconds(f, v, &d, err, errlen) < 0)

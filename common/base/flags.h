@@ -18,6 +18,8 @@ enum flag_type {
     FLAG_SIZE,      /* ... a size_t */
     FLAG_LONG,      /* ... a long */
     FLAG_SECONDS,   /* seconds, fractions allowed, in [min, max], into a double */
+    FLAG_DURATION,  /* a number with an optional unit s, m, h or d ("15m"), in seconds within
+                       [min, max], into a double */
     FLAG_MS,        /* seconds in [min, max], into a uint64_t of milliseconds */
     FLAG_LONG_MS,   /* seconds in [min, max], into a long of milliseconds */
     FLAG_STRING,    /* into a const char * */

@@ -36,6 +36,10 @@ void loop_free(struct loop *l); /* the loop must not be running; NULL is a no-op
  * loop (the producer and dump). Needs no loop. */
 uint64_t loop_now_ms(void);
 
+/* Milliseconds since the Unix epoch (CLOCK_REALTIME): only for times other machines read,
+ * such as when a URL is due again; durations use loop_now_ms. */
+int64_t loop_wall_ms(void);
+
 /* Watches fd for `events` (LOOP_READ|LOOP_WRITE), replacing any earlier watch on fd (one
  * callback per fd). events == 0 keeps the fd registered for errors only. Returns 0 or -errno. */
 int loop_watch(struct loop *l, int fd, int events, loop_io_fn *fn, void *arg);
