@@ -61,13 +61,14 @@ static void leave_turn(struct job *j)
 static int awaits_callback(enum job_state s)
 {
     return s == JOB_REVISIT_LOOKUP || s == JOB_BOOKING || s == JOB_LEASE_ASKING ||
-           s == JOB_FETCHING;
+           s == JOB_FETCHING || s == JOB_CLAIMING;
 }
 
 /* The states a drain hands back to the queue at once: nothing started, nothing out. */
 static int returnable(enum job_state s)
 {
-    return !awaits_callback(s) && s != JOB_PUBLISHING && s != JOB_ABANDONED;
+    return !awaits_callback(s) && s != JOB_FOLLOWING && s != JOB_PUBLISHING &&
+           s != JOB_ABANDONED;
 }
 
 static void line_remove(struct job **head, struct job **tail, struct job *j)
@@ -176,6 +177,7 @@ static void job_free(struct job *j)
     free(j->out_body);
     free(j->seen_before);
     free(j->seen_now);
+    follow_free(j->follow);
     free(j);
 }
 
@@ -416,11 +418,30 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
     }
     revisit_note(j, r, 1);
     char *body = record_dump(rec);
-    json_decref(rec);
     w->n.bytes += r->len;
     LOG_D("fetched", "url=%s status=%ld bytes=%zu ms=%llu", j->msg.url, r->status, r->len,
           (unsigned long long)r->elapsed_ms);
-    publish_outcome(j, w->q_records, body, OUT_RECORD, 0);
+    if (!body) {
+        json_decref(rec);
+        worker_fatal(w, "cannot encode record", "out of memory");
+        return;
+    }
+    leave_state(j);
+    give_back_lease(j); /* the fetch is over; following is the broker's and Redis' work */
+    follow_or_publish(j, rec, body);
+    json_decref(rec);
+}
+
+void job_publish_record(struct job *j, char **record)
+{
+    char *body = *record;
+    *record = NULL;
+    publish_outcome(j, j->w->q_records, body, OUT_RECORD, 0);
+}
+
+void job_discard(struct job *j)
+{
+    job_free(j);
 }
 
 /* Slot and lease held: fetch now, or wait in line for a free transfer. */
@@ -804,6 +825,8 @@ void job_on_confirm(uint64_t seq, int multiple, int ok, void *arg)
         if (j->state == JOB_PUBLISHING && j->seq != 0 &&
             (j->seq == seq || (multiple && j->seq < seq)))
             settle(w, j, ok);
+        else if (j->state == JOB_FOLLOWING)
+            follow_on_confirm(j, seq, multiple, ok);
     }
 }
 

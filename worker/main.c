@@ -66,6 +66,31 @@ static int set_park_after(void *target, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+/* feeds, links, or both with a comma. */
+static int set_follow(void *target, const char *v, char *err, size_t errlen)
+{
+    int bits = 0;
+    const char *s = v;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n == 5 && strncmp(s, "feeds", 5) == 0)
+            bits |= FOLLOW_FEEDS;
+        else if (n == 5 && strncmp(s, "links", 5) == 0)
+            bits |= FOLLOW_LINKS;
+        else
+            break;
+        s += n + (s[n] == ',');
+    }
+    if (*s || !bits) {
+        snprintf(err, errlen, "expected feeds, links, or feeds,links");
+        return -1;
+    }
+    *(int *)target = bits;
+    return 0;
+}
+
+static const char *const SCOPES[] = {"host", "domain", NULL};
+static const int SCOPE_VALUES[] = {FOLLOW_SCOPE_HOST, FOLLOW_SCOPE_DOMAIN};
 static const char *const RATE_KEYS[] = {"host", "domain", NULL};
 static const int RATE_KEY_VALUES[] = {POLICY_KEY_HOST, POLICY_KEY_DOMAIN};
 
@@ -128,8 +153,24 @@ static const struct flag WORKER_FLAGS[] = {
      .help = "the article text is cut at a paragraph (else a character) to at most this"},
     {.name = "max-items", .value_name = "N", .type = FLAG_SIZE, .offset = AT(max_items),
      .min = 1, .max = 100000, .def = "1000", .help = "items kept per feed or sitemap"},
-    {.name = "revisit-ttl", .value_name = "SECONDS", .type = FLAG_SECONDS,
-     .offset = AT(revisit_ttl_s), .min = 60, .max = 365 * 86400.0, .def = "2592000",
+    {.name = "follow", .value_name = "feeds|links", .type = FLAG_CUSTOM, .offset = AT(follow),
+     .set = set_follow, .section = "Following (feeds to articles, sitemaps to pages, pages to pages)",
+     .help = "enqueue what records lead to, each URL once over every worker and every poll: "
+             "\"feeds\" the items of feeds and sitemaps (a sitemap index's sitemaps as feeds; "
+             "meta.feed names the feed, meta.item the item), \"links\" a page's links in "
+             "--scope, or both as feeds,links. Seen by link and by item id, in Redis"},
+    {.name = "scope", .value_name = "host|domain", .type = FLAG_CHOICE,
+     .offset = AT(follow_scope), .choices = SCOPES, .choice_values = SCOPE_VALUES,
+     .def = "host", .help = "links followed stay on the page's host, or its registrable domain"},
+    {.name = "max-depth", .value_name = "N", .type = FLAG_LONG, .offset = AT(max_depth),
+     .min = 0, .max = 1000, .def = "3",
+     .help = "nothing is followed from a URL this many steps from its input (a producer's "
+             "URL is at depth 0)"},
+    {.name = "seen-ttl", .value_name = "DURATION", .type = FLAG_DURATION,
+     .offset = AT(seen_ttl_s), .min = 60, .max = 3650 * 86400.0, .def = "30d",
+     .help = "how long a followed URL (and a feed item's id) stays seen"},
+    {.name = "revisit-ttl", .value_name = "DURATION", .type = FLAG_DURATION,
+     .offset = AT(revisit_ttl_s), .min = 60, .max = 365 * 86400.0, .def = "30d",
      .help = "how long the validators (ETag, Last-Modified) of a feed or a polled URL are "
              "kept in Redis for the next conditional GET (at least a day past its next poll)"},
     {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,

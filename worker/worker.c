@@ -159,11 +159,14 @@ static void log_progress(struct worker *w)
     if (h && polite * 2 > w->njobs)
         snprintf(busy, sizeof(busy), " waiting_on=politeness busiest_host=%.200s in_hand_for_it=%u",
                  h->key, h->refs);
-    LOG_I("progress", "records=%llu feeds=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
+    LOG_I("progress", "records=%llu feeds=%llu not_modified=%llu followed=%llu "
+          "follow_seen=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
           "nacks=%llu late_slots=%llu max_rss_kb=%ld%s",
           (unsigned long long)w->n.records, (unsigned long long)w->n.feeds,
+          (unsigned long long)w->n.not_modified, (unsigned long long)w->n.followed,
+          (unsigned long long)w->n.follow_seen,
           (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
           (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
@@ -308,8 +311,15 @@ static void render_metrics(struct metrics_buf *o, void *arg)
                    (unsigned long long)w->n.records, (unsigned long long)w->n.dead,
                    (unsigned long long)w->n.retries);
     metrics_printf(o, "# HELP trawl_feeds_total Records of feeds and sitemaps.\n"
-                      "# TYPE trawl_feeds_total counter\ntrawl_feeds_total %llu\n",
-                   (unsigned long long)w->n.feeds);
+                      "# TYPE trawl_feeds_total counter\ntrawl_feeds_total %llu\n"
+                      "# HELP trawl_not_modified_total 304 answers to conditional GETs.\n"
+                      "# TYPE trawl_not_modified_total counter\ntrawl_not_modified_total %llu\n"
+                      "# HELP trawl_followed_total URLs enqueued by --follow, and found seen.\n"
+                      "# TYPE trawl_followed_total counter\n"
+                      "trawl_followed_total{result=\"enqueued\"} %llu\n"
+                      "trawl_followed_total{result=\"seen\"} %llu\n",
+                   (unsigned long long)w->n.feeds, (unsigned long long)w->n.not_modified,
+                   (unsigned long long)w->n.followed, (unsigned long long)w->n.follow_seen);
     metrics_printf(o, "# HELP trawl_rate_limit_waits_total Fetches that waited for their host's "
                       "slot.\n# TYPE trawl_rate_limit_waits_total counter\n"
                       "trawl_rate_limit_waits_total %llu\n",
@@ -418,12 +428,14 @@ int worker_run(const struct worker_config *cfg)
         .host_concurrency = cfg->host_concurrency, .key = cfg->rate_key,
         .max_wait_us = RATE_MAX_WAIT_US, .max_retry_after_ms = cfg->max_retry_after_ms,
         .park_after_us = (uint64_t)(cfg->park_after_s * 1e6),
+        .domains = (cfg->follow & FOLLOW_LINKS) && cfg->follow_scope == FOLLOW_SCOPE_DOMAIN,
     };
     w.policy = policy_new(w.loop, w.kv, &po, err, sizeof(err));
     if (!w.policy)
         goto out;
     w.revisit = revisit_new(w.kv, prefix);
-    if (!w.revisit) {
+    w.seen = seen_new(w.kv, prefix);
+    if (!w.revisit || !w.seen) {
         snprintf(err, sizeof(err), "out of memory");
         goto out;
     }
@@ -469,6 +481,7 @@ out:
     jobs_free_all(&w);
     policy_free(w.policy);
     revisit_free(w.revisit);
+    seen_free(w.seen);
     if (w.in)
         loop_unwatch(w.loop, broker_fd(w.in));
     if (w.out)

@@ -19,6 +19,9 @@ struct worker_host_rates {
     size_t n;
 };
 
+enum { FOLLOW_FEEDS = 1, FOLLOW_LINKS = 2 };
+enum follow_scope { FOLLOW_SCOPE_HOST, FOLLOW_SCOPE_DOMAIN };
+
 struct worker_config {
     struct common_config common;
     unsigned concurrency;       /* transfers in flight at once */
@@ -35,6 +38,10 @@ struct worker_config {
     struct extract_opts extract;
     size_t max_items;           /* items kept per feed or sitemap */
     double revisit_ttl_s;       /* how long a revisited URL's validators are kept */
+    int follow;                 /* FOLLOW_* bits: what records lead to, enqueued once */
+    enum follow_scope follow_scope; /* links followed: the page's host or domain */
+    long max_depth;             /* nothing is followed from a URL this deep */
+    double seen_ttl_s;          /* how long a followed URL stays seen */
     const char *rules_path;     /* --rules, which main loads into rules */
     struct rules *rules;        /* owned by main; may be NULL */
     int max_attempts;           /* attempts per URL, the first included */

@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "retry.h"
 #include "revisit.h"
+#include "seen.h"
 #include "worker.h"
 
 #define HEARTBEAT_S 30
@@ -51,6 +52,9 @@ enum job_state {
     JOB_REDIS_WAIT,     /* holds the turn; Redis could not answer: timer, book again */
     JOB_READY,          /* slot and lease held; in line for a transfer (--concurrency) */
     JOB_FETCHING,       /* the transfer runs; the timer renews the lease */
+    JOB_CLAIMING,       /* --follow: its record's new links are claimed in the seen-set */
+    JOB_FOLLOWING,      /* --follow: the new links are published; waiting for the broker's
+                           confirms, then the record is published */
     JOB_PUBLISHING,     /* the outcome is published; waiting for the broker's confirm */
     JOB_ABANDONED,      /* the connection it came on is gone: waits only for the Redis answer
                            or the transfer still out, then gives back its lease and goes */
@@ -89,6 +93,7 @@ struct job {
     enum outcome_kind out_kind;
     struct revisit_state *seen_before; /* a revisited URL: what Redis knew of it, else NULL */
     struct revisit_state *seen_now;    /* ... and what its outcome stores once confirmed */
+    struct follow *follow;      /* JOB_CLAIMING, JOB_FOLLOWING: what its record leads to */
 };
 
 struct worker {
@@ -98,6 +103,7 @@ struct worker {
     struct kv *kv;
     struct policy *policy;
     struct revisit *revisit;
+    struct seen *seen;
     struct fetcher *fetcher;
     struct job *jobs;
     size_t njobs;
@@ -124,6 +130,7 @@ struct worker {
         uint64_t records, dead, retries, bytes, fetch_errors, late_slots;
         uint64_t feeds;                     /* feed and sitemap records built */
         uint64_t not_modified;              /* 304 answers to a conditional GET */
+        uint64_t followed, follow_seen;     /* --follow: URLs enqueued; found seen */
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t parked, reparked;          /* set aside for a busy host; again */
@@ -163,6 +170,10 @@ void jobs_free_all(struct worker *w);
 /* Jobs in each state, for the progress line and metrics. */
 void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1]);
 
+/* Publishes a record built earlier (takes ownership of *record, which is set to NULL). */
+void job_publish_record(struct job *j, char **record);
+/* Frees a job whose last awaited answer came after it was abandoned. */
+void job_discard(struct job *j);
 /* After parsing (and the revisit lookup): the robots step, or the host's line. */
 void job_enter_politeness(struct job *j);
 /* For a callback that finds its job abandoned (freed) or the worker draining (returned to
@@ -205,6 +216,16 @@ void revisit_request(const struct job *j, struct fetch_request *req, struct revi
 void revisit_note(struct job *j, const struct fetch_result *r, int is_record);
 /* The outcome is confirmed: store what was noted. */
 void revisit_commit(struct job *j);
+
+/* -- follow.c -- */
+
+struct follow;
+/* Publishes the record (takes ownership of `record`, its JSON text), after enqueueing what
+ * rec leads to under --follow. */
+void follow_or_publish(struct job *j, const json_t *rec, char *record);
+/* A confirm for a JOB_FOLLOWING job; 1 when it was one of its publishes. */
+int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok);
+void follow_free(struct follow *f);
 
 /* -- robots.c -- */
 

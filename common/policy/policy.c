@@ -209,7 +209,7 @@ struct policy *policy_new(struct loop *l, struct kv *kv, const struct policy_opt
         free(p);
         return NULL;
     }
-    if (o->key == POLICY_KEY_DOMAIN) {
+    if (o->key == POLICY_KEY_DOMAIN || o->domains) {
         /* The system's list (Debian's publicsuffix package) is newer than the copy built into
          * libpsl when it is installed. */
         p->psl_owned = psl_latest(NULL);
@@ -264,15 +264,20 @@ static int is_address(const char *host)
     return host[0] != '\0' && strspn(host, "0123456789.") == strlen(host);
 }
 
-char *policy_key_of(const struct policy *p, const char *host)
+char *policy_domain_of(const struct policy *p, const char *host)
 {
-    if (p->o.key == POLICY_KEY_DOMAIN && !is_address(host)) {
-        /* NULL for a bare public suffix: the host is its own key then. */
+    if (p->psl && !is_address(host)) {
+        /* NULL for a bare public suffix: the host is its own domain then. */
         const char *domain = psl_registrable_domain(p->psl, host);
         if (domain)
             return strdup(domain);
     }
     return strdup(host);
+}
+
+char *policy_key_of(const struct policy *p, const char *host)
+{
+    return p->o.key == POLICY_KEY_DOMAIN ? policy_domain_of(p, host) : strdup(host);
 }
 
 static size_t bucket_of(const char *key)

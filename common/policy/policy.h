@@ -47,6 +47,8 @@ struct policy_opts {
     uint64_t max_wait_us;           /* book slots at most this far ahead */
     uint64_t park_after_us;         /* a slot further ahead is not booked: POLICY_PARK (0: off) */
     uint64_t max_retry_after_ms;    /* ceiling on a penalty's pause */
+    int domains;                    /* load the public suffix list for policy_domain_of even
+                                       when key is POLICY_KEY_HOST (--scope domain) */
 };
 
 /* One rate key as this worker sees it. The caller (the worker's job code) keeps its own
@@ -116,6 +118,10 @@ typedef void policy_renew_fn(int ok, const char *err, void *arg);
 struct policy *policy_new(struct loop *l, struct kv *kv, const struct policy_opts *o, char *err,
                           size_t errlen);
 void policy_free(struct policy *p); /* every entry must have been put; NULL is a no-op */
+
+/* The registrable domain of host (libpsl), or the host itself for an address, a public
+ * suffix, or a policy made without domains. Caller frees; NULL when out of memory. */
+char *policy_domain_of(const struct policy *p, const char *host);
 
 /* The rate key of a URL's host (the host itself, or its registrable domain). Returns a
  * malloc'd string, or NULL when out of memory. */

@@ -1,0 +1,319 @@
+/* follow.c -- --follow: the URLs a record leads to (a feed's or sitemap's items, a page's
+ * links in scope) enqueued once each, over every worker and every poll.
+ *
+ * After the record is built: every candidate's link (and a feed item's id) is claimed in the
+ * seen-set (JOB_CLAIMING); the new ones are published to PREFIX.urls (JOB_FOLLOWING); once
+ * the broker confirmed them all, their claims become "seen" and the record is published.
+ * The input is acked only after the record is confirmed, so a crash anywhere repeats the
+ * page, and its claims keep the URLs it had published from being published twice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "url.h"
+#include "worker_int.h"
+
+struct follow_item {
+    char *url;                  /* canonical, owned */
+    char *id;                   /* a feed item's id when it is not the link, owned, or NULL */
+    char *body;                 /* its message, owned */
+    int claims_out;             /* claim answers still to come */
+    int refused;                /* a claim found it seen, or failed */
+    uint64_t seq;               /* its publish's confirm sequence; 0: none out */
+    int confirmed;
+};
+
+struct follow_claim {           /* one claim's callback argument */
+    struct job *j;
+    size_t item;
+};
+
+struct follow {
+    struct follow_item *items;
+    size_t n;
+    struct follow_claim *claims;
+    size_t claims_out;          /* over all items */
+    size_t publishes_out;       /* confirms still to come */
+    char *record;               /* published once every follow is confirmed, owned */
+};
+
+void follow_free(struct follow *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->items[i].url);
+        free(f->items[i].id);
+        free(f->items[i].body);
+    }
+    free(f->items);
+    free(f->claims);
+    free(f->record);
+    free(f);
+}
+
+/* Adds a candidate; takes ownership of body. */
+static int add(struct follow *f, size_t cap, const char *url, const char *id, char *body)
+{
+    if (!body || f->n == cap)
+        return free(body), -1;
+    struct follow_item *it = &f->items[f->n];
+    memset(it, 0, sizeof(*it));
+    it->url = strdup(url);
+    it->id = id && strcmp(id, url) != 0 ? strdup(id) : NULL;
+    it->body = body;
+    if (!it->url || (id && strcmp(id, url) != 0 && !it->id)) {
+        free(it->url);
+        free(it->id);
+        free(body);
+        return -1;
+    }
+    f->n++;
+    return 0;
+}
+
+/* What a followed item carries: the feed's URL and the item's own metadata, with the
+ * input's meta when it was an object. A new reference. */
+static json_t *item_meta(const struct job *j, const json_t *item)
+{
+    json_t *meta = json_is_object(j->msg.meta) ? json_deep_copy(j->msg.meta) : json_object();
+    if (!meta)
+        return NULL;
+    json_object_set_new(meta, "feed", json_string(j->msg.url));
+    json_t *mine = json_object();
+    static const char *const keys[] = {"title", "id", "published", "updated", "author"};
+    for (size_t k = 0; mine && k < sizeof(keys) / sizeof(*keys); k++) {
+        json_t *v = json_object_get(item, keys[k]);
+        json_object_set(mine, keys[k], v ? v : json_null());
+    }
+    json_object_set_new(meta, "item", mine ? mine : json_null());
+    return meta;
+}
+
+static void collect_feed(struct job *j, const json_t *feed, struct follow *f, size_t cap)
+{
+    const json_t *items = json_object_get(feed, "items");
+    size_t i;
+    const json_t *item;
+    json_array_foreach(items, i, item) {
+        const char *link = json_string_value(json_object_get(item, "link"));
+        if (!link)
+            continue;
+        /* A sitemap index's entries are sitemaps: fetched as feeds, followed in turn. */
+        enum message_kind kind = json_is_true(json_object_get(item, "sitemap")) ? MESSAGE_FEED
+                                                                                 : MESSAGE_PAGE;
+        json_t *meta = item_meta(j, item);
+        char *body = meta ? message_encode_full(link, kind, j->msg.depth + 1, meta, 0, 0) : NULL;
+        json_decref(meta);
+        if (add(f, cap, link, json_string_value(json_object_get(item, "id")), body) < 0)
+            break;
+    }
+}
+
+/* The scope's name for a URL's host: the host, or its registrable domain. Caller frees. */
+static char *scope_of(const struct worker *w, const char *url)
+{
+    char *host = url_host(url);
+    if (!host || w->cfg->follow_scope == FOLLOW_SCOPE_HOST)
+        return host;
+    char *domain = policy_domain_of(w->policy, host);
+    free(host);
+    return domain;
+}
+
+static void collect_links(struct job *j, const json_t *links, struct follow *f, size_t cap)
+{
+    char *mine = scope_of(j->w, j->msg.url);
+    if (!mine)
+        return;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(links, i, v) {
+        const char *link = json_string_value(v);
+        char *theirs = link ? scope_of(j->w, link) : NULL;
+        int in_scope = theirs && strcmp(theirs, mine) == 0;
+        free(theirs);
+        if (!in_scope)
+            continue;
+        char *body = message_encode_full(link, MESSAGE_PAGE, j->msg.depth + 1, j->msg.meta, 0, 0);
+        if (add(f, cap, link, NULL, body) < 0)
+            break;
+    }
+    free(mine);
+}
+
+/* The candidates of a record, or NULL when there is nothing to follow. */
+static struct follow *collect(struct job *j, const json_t *rec)
+{
+    const struct worker_config *cfg = j->w->cfg;
+    if (j->purpose != FETCH_PAGE || j->msg.depth >= cfg->max_depth)
+        return NULL;
+    const json_t *feed = (cfg->follow & FOLLOW_FEEDS) ? json_object_get(rec, "feed") : NULL;
+    const json_t *links = (cfg->follow & FOLLOW_LINKS) ? json_object_get(rec, "links") : NULL;
+    size_t cap = json_array_size(json_object_get(feed, "items")) + json_array_size(links);
+    if (cap == 0)
+        return NULL;
+    struct follow *f = calloc(1, sizeof(*f));
+    if (!f || !(f->items = calloc(cap, sizeof(*f->items)))) {
+        free(f);
+        return NULL;
+    }
+    if (json_is_object(feed))
+        collect_feed(j, feed, f, cap);
+    if (json_is_array(links))
+        collect_links(j, links, f, cap);
+    if (f->n == 0) {
+        follow_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void publish_new(struct job *j);
+
+static void on_claimed(int claimed, const char *err, void *arg)
+{
+    struct follow_claim *c = arg;
+    struct job *j = c->j;
+    struct follow *f = j->follow;
+    struct follow_item *it = &f->items[c->item];
+    it->claims_out--;
+    f->claims_out--;
+    if (claimed != 1)
+        it->refused = 1;
+    if (err)
+        LOG_W("seen-set claim failed", "url=%s err=\"%s\" (not followed now; the next poll "
+              "finds it again)", it->url, err);
+    if (f->claims_out > 0)
+        return;
+    if (j->state == JOB_ABANDONED) {
+        job_discard(j);
+        return;
+    }
+    publish_new(j);
+}
+
+/* Claims every candidate, then publishes the new ones. */
+static void claim_all(struct job *j)
+{
+    struct follow *f = j->follow;
+    f->claims = calloc(f->n * 2, sizeof(*f->claims));
+    if (!f->claims) {
+        worker_fatal(j->w, "cannot follow", "out of memory");
+        return;
+    }
+    j->state = JOB_CLAIMING;
+    /* Counted up front: an answer cannot arrive before kv_eval returns (never inline). */
+    for (size_t i = 0; i < f->n; i++) {
+        f->items[i].claims_out = f->items[i].id ? 2 : 1;
+        f->claims_out += (size_t)f->items[i].claims_out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        struct follow_item *it = &f->items[i];
+        for (int what = 0; what < (it->id ? 2 : 1); what++) {
+            f->claims[k] = (struct follow_claim){j, i};
+            if (seen_claim(j->w->seen, what ? SEEN_ID : SEEN_URL, what ? it->id : it->url,
+                           on_claimed, &f->claims[k]) < 0) {
+                it->refused = 1; /* Redis away: not followed now */
+                it->claims_out--;
+                f->claims_out--;
+            }
+            k++;
+        }
+    }
+    if (f->claims_out == 0)
+        publish_new(j);
+}
+
+static int publish_item(struct job *j, struct follow_item *it)
+{
+    struct worker *w = j->w;
+    int64_t seq = broker_publish(w->out, w->q_urls, it->body, strlen(it->body),
+                                 "application/json");
+    if (seq < 0) {
+        worker_lose_broker(w, "publish", broker_error(w->out));
+        return -1;
+    }
+    it->seq = (uint64_t)seq;
+    return 0;
+}
+
+/* Every claim answered: the new items go out; with none, the record does at once. */
+static void publish_new(struct job *j)
+{
+    struct follow *f = j->follow;
+    struct worker *w = j->w;
+    j->state = JOB_FOLLOWING;
+    for (size_t i = 0; i < f->n; i++) {
+        struct follow_item *it = &f->items[i];
+        if (it->refused) {
+            w->n.follow_seen++;
+            continue;
+        }
+        if (publish_item(j, it) < 0)
+            return;
+        f->publishes_out++;
+    }
+    if (f->publishes_out == 0)
+        job_publish_record(j, &f->record);
+}
+
+static void on_republish_due(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    (void)l;
+    for (size_t i = 0; i < j->follow->n; i++) {
+        struct follow_item *it = &j->follow->items[i];
+        if (!it->refused && !it->confirmed && it->seq == 0 && publish_item(j, it) < 0)
+            return;
+    }
+}
+
+int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok)
+{
+    struct follow *f = j->follow;
+    struct worker *w = j->w;
+    int matched = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        struct follow_item *it = &f->items[i];
+        if (it->seq == 0 || !(it->seq == seq || (multiple && it->seq < seq)))
+            continue;
+        matched = 1;
+        it->seq = 0;
+        if (!ok) {
+            /* Published again after a doubling wait, as a nacked outcome is. */
+            j->nack_delay_ms = backoff_next(j->nack_delay_ms, NACK_RETRY_MIN_MS,
+                                            NACK_RETRY_MAX_MS);
+            w->n.nacks++;
+            j->timer.fn = on_republish_due;
+            loop_timer_stop(w->loop, &j->timer);
+            loop_timer_start(w->loop, &j->timer, j->nack_delay_ms);
+            continue;
+        }
+        it->confirmed = 1;
+        f->publishes_out--;
+        w->n.followed++;
+        int64_t ttl_ms = (int64_t)(w->cfg->seen_ttl_s * 1000);
+        seen_confirm(w->seen, SEEN_URL, it->url, ttl_ms);
+        if (it->id)
+            seen_confirm(w->seen, SEEN_ID, it->id, ttl_ms);
+    }
+    if (matched && f->publishes_out == 0)
+        job_publish_record(j, &f->record);
+    return matched;
+}
+
+void follow_or_publish(struct job *j, const json_t *rec, char *record)
+{
+    struct follow *f = j->w->cfg->follow ? collect(j, rec) : NULL;
+    if (!f) {
+        job_publish_record(j, &record);
+        return;
+    }
+    f->record = record;
+    j->follow = f;
+    claim_all(j);
+}
