@@ -13,8 +13,10 @@ recipe found in tutorials and answers, written carefully.
 --mode trawl-work   links get the work trawl does: cleaned of whitespace, resolved with urljoin
                     against the base (<base href> or the final URL), dot-segments removed,
                     fragments dropped, http(s) only, de-duplicated in document order; canonical
-                    is resolved too and title and description are cut at 2,000 characters, as in
-                    trawl's records. (Not done: lower-casing the host, dropping a default port,
+                    is resolved too, the title is the headline (JSON-LD headline, og:title, then
+                    <title>), the description falls back to og:description, twitter:description and
+                    JSON-LD, and title
+                    and description are cut at 2,000 characters, as in trawl's records. (Not done: lower-casing the host, dropping a default port,
                     normalising percent-encoding, which trawl's libcurl canonicalisation does.)
 
 Uses Debian's python3-aiohttp (3.8) and python3-lxml. At the end it prints one line to stderr:
@@ -47,6 +49,11 @@ XP_LANG = lxml.etree.XPath("/html/@lang")
 XP_PUBLISHED = lxml.etree.XPath("//meta[@property='article:published_time'][1]/@content")
 XP_AUTHOR = lxml.etree.XPath("//meta[@name='author'][1]/@content")
 XP_BASE = lxml.etree.XPath("//base[@href][1]/@href")
+# trawl-work: the headline and description cascades trawl applies (JSON-LD, Open Graph).
+XP_OG_TITLE = lxml.etree.XPath("//meta[@property='og:title'][1]/@content")
+XP_OG_DESCRIPTION = lxml.etree.XPath("//meta[@property='og:description'][1]/@content")
+XP_TW_DESCRIPTION = lxml.etree.XPath("//meta[@name='twitter:description'][1]/@content")
+XP_JSONLD = lxml.etree.XPath("//script[@type='application/ld+json']/text()")
 XP_HREFS = lxml.etree.XPath("//a/@href")
 
 # What browsers strip from an href before resolving it (WHATWG URL: tab and newlines anywhere,
@@ -82,6 +89,24 @@ def absolute_links(hrefs, base):
     return list(seen)
 
 
+def jsonld_article(scripts):
+    """The first JSON-LD object with a headline (top level, in a list or in @graph)."""
+    for text in scripts:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in list(items):
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items.extend(item["@graph"])
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("headline"), str):
+                return {k: v.strip() for k, v in item.items()
+                        if k in ("headline", "description") and isinstance(v, str)}
+    return {}
+
+
 def parse_page(body, final_url, mode):
     """The record's page fields from the body bytes."""
     fields = {"title": None, "description": None, "canonical": None, "lang": None,
@@ -104,6 +129,10 @@ def parse_page(body, final_url, mode):
         if base_href:
             base = urljoin(final_url, base_href)
         fields["links"] = absolute_links(XP_HREFS(doc), base)
+        ld = jsonld_article(XP_JSONLD(doc))
+        fields["title"] = ld.get("headline") or first(XP_OG_TITLE(doc)) or fields["title"]
+        fields["description"] = (fields["description"] or first(XP_OG_DESCRIPTION(doc))
+                                 or first(XP_TW_DESCRIPTION(doc)) or ld.get("description"))
         if fields["canonical"]:
             fields["canonical"] = urljoin(base, fields["canonical"])
         for k in ("title", "description"):
