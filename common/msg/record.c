@@ -57,31 +57,6 @@ int record_is_html(const char *content_type, const char *body, size_t len)
     return i < len && body[i] == '<';
 }
 
-/* Copies bytes as UTF-8, each invalid byte (and NUL) replaced by U+FFFD. Hand-written:
- * jansson only validates, and iconv cannot substitute portably. */
-static char *utf8_sanitize(const char *s, size_t len)
-{
-    char *out = malloc(len * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        /* NUL too is replaced: the result is a C string. */
-        size_t k = s[i] != '\0' ? utf8_seq_len(s + i, len - i) : 0;
-        if (k) {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const char *error,
                          const char *detail, int attempts, json_t *errors)
 {
@@ -91,13 +66,13 @@ char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const
     if (url) {
         json_object_set_new(o, "url", string_or_null(url));
     } else {
-        char *clean = utf8_sanitize(raw ? raw : "", raw ? raw_len : 0);
+        char *clean = utf8_repair(raw ? raw : "", raw ? raw_len : 0, true, NULL);
         json_object_set_new(o, "url", json_null());
         json_object_set_new(o, "raw", string_or_null(clean));
         free(clean);
     }
     json_object_set_new(o, "error", json_string(error));
-    char *clean_detail = utf8_sanitize(detail, strlen(detail));
+    char *clean_detail = utf8_repair(detail, strlen(detail), true, NULL);
     json_object_set_new(o, "detail", string_or_null(clean_detail));
     free(clean_detail);
     json_object_set_new(o, "attempts", json_integer(attempts));

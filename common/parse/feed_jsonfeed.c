@@ -122,35 +122,11 @@ static void read_item(struct feed_ctx *c, json_t *in, json_t *item)
     }
 }
 
-/* The body with invalid UTF-8 replaced (jansson refuses a whole document for one bad byte).
- * NULL when out of memory. */
-static char *repair_utf8(const char *s, size_t n, size_t *out_len)
-{
-    char *out = malloc(n * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq_len(s + i, n - i);
-        if (k) {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    *out_len = o;
-    return out;
-}
-
 int feed_jsonfeed_read(struct feed_ctx *c, const char *body, size_t len)
 {
     char *fixed = NULL;
     if (!utf8_valid(body, len)) {
-        fixed = repair_utf8(body, len, &len);
+        fixed = utf8_repair(body, len, false, &len);
         if (!fixed)
             return FEED_E_NOMEM;
         body = fixed;

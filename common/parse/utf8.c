@@ -3,6 +3,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* utf8_seq_len's body, inlined into utf8_valid's loop: a call per character would slow the
@@ -62,4 +63,28 @@ bool utf8_valid(const char *s, size_t n)
         i += k;
     }
     return true;
+}
+
+char *utf8_repair(const char *s, size_t n, bool nul_too, size_t *out_len)
+{
+    char *out = malloc(n * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = nul_too && s[i] == '\0' ? 0 : seq_len((const unsigned char *)s + i, n - i);
+        if (k) {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    out[o] = '\0';
+    if (out_len)
+        *out_len = o;
+    return out;
 }

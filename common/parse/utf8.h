@@ -3,7 +3,7 @@
  *
  * Valid means RFC 3629: shortest form only, no surrogates (U+D800..U+DFFF), nothing above
  * U+10FFFF, no sequence cut short by the end of the input. NUL and other controls are valid
- * UTF-8; callers that refuse them check for them themselves. Nothing here allocates. */
+ * UTF-8; callers that refuse them check for them themselves. Only utf8_repair allocates. */
 #ifndef TRAWL_UTF8_H
 #define TRAWL_UTF8_H
 
@@ -17,5 +17,10 @@ size_t utf8_seq_len(const char *s, size_t n);
 /* True when all n bytes of s are valid UTF-8 (true for n == 0). Runs of ASCII go 8 bytes at
  * a time: callers pass whole page bodies. */
 bool utf8_valid(const char *s, size_t n);
+
+/* A copy of the n bytes of s with each invalid byte replaced by U+FFFD (and each NUL too when
+ * nul_too: the result is then a C string whatever the input), NUL-terminated, its length in
+ * *out_len when not NULL. The caller frees; NULL when out of memory. */
+char *utf8_repair(const char *s, size_t n, bool nul_too, size_t *out_len);
 
 #endif
