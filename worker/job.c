@@ -272,7 +272,7 @@ void job_fail_attempt(struct job *j, enum errcode error, long http_status, const
         char *body = dead_letter_encode(j->msg.url, NULL, 0, code, detail, attempt, errors);
         json_decref(errors);
         LOG_D("dead letter", "url=%s error=%s attempts=%d", j->msg.url, code, attempt);
-        revisit_note(j, NULL, 0);
+        revisit_note(j, NULL, NULL);
         publish_outcome(j, w->q_dead, body, OUT_DEAD, 0);
         return;
     }
@@ -416,7 +416,7 @@ static void on_fetch_done(const struct fetch_result *r, void *arg)
         worker_fatal(w, "cannot build record", "out of memory");
         return;
     }
-    revisit_note(j, r, 1);
+    revisit_note(j, r, rec);
     char *body = record_dump(rec);
     w->n.bytes += r->len;
     LOG_D("fetched", "url=%s status=%ld bytes=%zu ms=%llu", j->msg.url, r->status, r->len,

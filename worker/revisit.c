@@ -64,19 +64,24 @@ void revisit_request(const struct job *j, struct fetch_request *req, struct revi
     req->nheaders = n;
 }
 
-/* The longest of the server's own words on when to come back, in ms. */
-static int64_t server_floor_ms(const struct fetch_result *r)
+/* The longest of the server's own words on when to come back, in ms: Cache-Control max-age,
+ * Retry-After, and an RSS feed's <ttl> (minutes). */
+static int64_t server_floor_ms(const struct fetch_result *r, const json_t *rec)
 {
     int64_t floor_s = 0;
-    if (r && r->max_age_s > floor_s)
+    if (r->max_age_s > floor_s)
         floor_s = r->max_age_s;
-    if (r && r->retry_after_s > floor_s)
+    if (r->retry_after_s > floor_s)
         floor_s = r->retry_after_s;
+    json_int_t ttl_min = json_integer_value(json_object_get(json_object_get(rec, "feed"), "ttl"));
+    if (ttl_min * 60 > floor_s)
+        floor_s = ttl_min * 60;
     return floor_s * 1000;
 }
 
-void revisit_note(struct job *j, const struct fetch_result *r, int is_record)
+void revisit_note(struct job *j, const struct fetch_result *r, const json_t *rec)
 {
+    int is_record = rec != NULL;
     const struct revisit_state *before = j->seen_before;
     if (!before)
         return;
@@ -98,7 +103,7 @@ void revisit_note(struct job *j, const struct fetch_result *r, int is_record)
     if (every_ms > 0) {
         now->interval_ms = revisit_next_interval(every_ms, (int64_t)j->msg.poll_max_s * 1000,
                                                  before->interval_ms, changed,
-                                                 is_record ? server_floor_ms(r) : 0);
+                                                 is_record ? server_floor_ms(r, rec) : 0);
         now->due_ms = loop_wall_ms() + now->interval_ms;
     } else {
         now->interval_ms = now->due_ms = 0;

@@ -211,9 +211,9 @@ struct revisit_headers {
 /* Adds If-None-Match / If-Modified-Since to req for a URL fetched before (the lines are
  * written into hdr, which must live until fetcher_start returns). */
 void revisit_request(const struct job *j, struct fetch_request *req, struct revisit_headers *hdr);
-/* What a response tells of the URL's next visit (kept in j->seen_now until the record is
- * confirmed); is_record 0 for a dead letter. */
-void revisit_note(struct job *j, const struct fetch_result *r, int is_record);
+/* What a response (and its record, NULL for a dead letter) tells of the URL's next visit,
+ * kept in j->seen_now until the outcome is confirmed. */
+void revisit_note(struct job *j, const struct fetch_result *r, const json_t *rec);
 /* The outcome is confirmed: store what was noted. */
 void revisit_commit(struct job *j);
 

@@ -311,7 +311,7 @@ int feed_parse(const char *body, size_t len, const char *content_type, const cha
     if (!c.feed || !c.items)
         goto out;
     static const char *const keys[] = {"kind", "version", "title", "link", "description",
-                                       "updated"};
+                                       "updated", "ttl"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         json_object_set_new(c.feed, keys[i], json_null());
     json_object_set(c.feed, "items", c.items);

@@ -57,6 +57,7 @@ const char *feed_kind_name(enum feed_kind k);
  * the reference):
  *   {"kind": "rss"|"atom"|"json"|"sitemap", "version": "2.0"|"1.0"|"0.91"|...|null,
  *    "title", "link", "description", "updated": string or null,
+ *    "ttl": an RSS channel's <ttl> (minutes the feed may be cached, 1 to 525600) or null,
  *    "items": [ITEM...], and "items_truncated": true only when cut at max_items}
  * For sitemaps also "index": true for a <sitemapindex>, false for a <urlset>.
  * ITEM: {"title", "link", "id", "published", "updated", "author", "summary": string or null,

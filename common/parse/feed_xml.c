@@ -347,7 +347,7 @@ static void read_head(struct feed_ctx *c, xmlNodePtr head, xmlNodePtr root, bool
     memset(&f, 0, sizeof(f));
     f.atom = atom;
     json_t *scratch = feed_item_new(); /* atom_link wants somewhere to put enclosures */
-    xmlNodePtr desc = NULL, updated = NULL;
+    xmlNodePtr desc = NULL, updated = NULL, ttl = NULL;
     int updated_rank = 9;
     for (xmlNodePtr k = head->children; k; k = k->next) {
         if (k->type != XML_ELEMENT_NODE)
@@ -360,6 +360,8 @@ static void read_head(struct feed_ctx *c, xmlNodePtr head, xmlNodePtr root, bool
                     strcmp(name, "tagline") == 0)) {
             if (!desc)
                 desc = k;
+        } else if (own && !atom && strcmp(name, "ttl") == 0) {
+            ttl = k;
         } else if (own && (strcmp(name, "lastBuildDate") == 0 || strcmp(name, "updated") == 0 ||
                            strcmp(name, "modified") == 0)) {
             offer(&updated, &updated_rank, k, 0);
@@ -386,6 +388,12 @@ static void read_head(struct feed_ctx *c, xmlNodePtr head, xmlNodePtr root, bool
         feed_set(c->feed, "description", text_json_of(desc, atom, FEED_MAX_SUMMARY_CHARS));
     if (updated)
         feed_set(c->feed, "updated", feed_date_json(updated));
+    char *minutes = ttl ? feed_node_string(ttl, 32) : NULL;
+    char *end = NULL;
+    long m = minutes ? strtol(minutes, &end, 10) : 0;
+    if (minutes && end != minutes && *end == '\0' && m >= 1 && m <= 525600)
+        feed_set(c->feed, "ttl", json_integer(m));
+    free(minutes);
 }
 
 static xmlNodePtr child_named(xmlNodePtr parent, const char *name)

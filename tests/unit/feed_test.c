@@ -243,6 +243,12 @@ static void check_case(const char *name, const char *body, size_t len, const cha
 
 static void test_rss(void)
 {
+    CASE("rss ttl", "<rss version=\"2.0\"><channel><title>T</title><ttl> 60 </ttl></channel></rss>",
+         NULL, NULL, 0, {"ttl", "60"});
+    CASE("rss ttl nonsense", "<rss version=\"2.0\"><channel><ttl>soon</ttl></channel></rss>",
+         NULL, NULL, 0, {"ttl", NULL});
+    CASE("rss ttl zero", "<rss version=\"2.0\"><channel><ttl>0</ttl></channel></rss>", NULL,
+         NULL, 0, {"ttl", NULL});
     CASE("rss 2.0 item",
          "<?xml version=\"1.0\"?><rss version=\"2.0\" "
          "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>Chan &amp; "
