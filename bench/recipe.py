@@ -10,6 +10,9 @@ recipe found in tutorials and answers, written carefully.
         [--concurrency 100] [--mode as-written|trawl-work]
 
 --mode as-written   links are the hrefs as they stand in the page (//a/@href).
+--mode readability  trawl-work, plus the article's text as a Python user gets it: Debian's
+                    python3-readability (readability-lxml) Document(...).summary(), its text
+                    with whitespace collapsed per paragraph, in "text".
 --mode trawl-work   links get the work trawl does: cleaned of whitespace, resolved with urljoin
                     against the base (<base href> or the final URL), dot-segments removed,
                     fragments dropped, http(s) only, de-duplicated in document order; canonical
@@ -163,7 +166,26 @@ async def fetch(session, url, mode):
     ctype = record["content_type"] or ""
     if "html" in ctype or not ctype:
         record.update(parse_page(body, record["final_url"], mode))
+        if mode == "readability":
+            record["text"] = article_text(body)
     return record
+
+
+def article_text(body):
+    """readability-lxml's main content, as plain text: paragraphs separated by a blank line."""
+    import readability  # only this mode needs it (python3-readability)
+
+    try:
+        summary = readability.Document(body).summary(html_partial=True)
+        doc = lxml.html.fromstring(summary)
+    except (lxml.etree.ParserError, ValueError, readability.readability.Unparseable):
+        return None
+    paras = []
+    for el in doc.iter("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote"):
+        t = " ".join(el.text_content().split())
+        if t:
+            paras.append(t)
+    return "\n\n".join(paras) or None
 
 
 async def crawl(urls, out, concurrency, mode):
@@ -206,7 +228,7 @@ def main():
     ap.add_argument("--urls", required=True, help="file with one URL per line")
     ap.add_argument("--out", required=True, help="JSON lines output")
     ap.add_argument("--concurrency", type=int, default=100)
-    ap.add_argument("--mode", choices=("as-written", "trawl-work"), default="as-written")
+    ap.add_argument("--mode", choices=("as-written", "trawl-work", "readability"), default="as-written")
     args = ap.parse_args()
     if args.concurrency < 1:
         ap.error("--concurrency must be at least 1")
