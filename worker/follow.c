@@ -12,6 +12,7 @@
 
 #include "backoff.h"
 #include "log.h"
+#include "robots.h"
 #include "url.h"
 #include "worker_int.h"
 
@@ -316,4 +317,34 @@ void follow_or_publish(struct job *j, const json_t *rec, char *record)
     f->record = record;
     j->follow = f;
     claim_all(j);
+}
+
+void follow_sitemaps(struct worker *w, const char *origin, const struct robots *rules)
+{
+    if (!(w->cfg->follow & FOLLOW_FEEDS))
+        return;
+    /* No seen-set here: the robots.txt itself is fetched once a day for the whole cluster, so
+     * its sitemaps are enqueued once a day, and their items are followed once by the seen-set.
+     * A publish the broker loses costs a day, not the sitemap. */
+    for (size_t i = 0; i < robots_sitemap_count(rules); i++) {
+        char why[256];
+        char *url = url_canonicalize(robots_sitemap(rules, i), why, sizeof(why));
+        if (!url) {
+            LOG_D("robots.txt sitemap skipped", "origin=%s err=\"%s\"", origin, why);
+            continue;
+        }
+        json_t *meta = json_pack("{s:s}", "robots", origin);
+        char *body = meta ? message_encode_full(url, MESSAGE_FEED, 0, meta, 0, 0) : NULL;
+        json_decref(meta);
+        int sent = body != NULL;
+        int64_t seq = sent ? broker_publish(w->out, w->q_urls, body, strlen(body),
+                                            "application/json") : 0;
+        free(body);
+        free(url);
+        if (seq < 0) {
+            worker_lose_broker(w, "publish", broker_error(w->out));
+            return;
+        }
+        w->n.followed += (uint64_t)sent;
+    }
 }

@@ -234,6 +234,7 @@ void robots_on_fetched(struct job *j, const struct fetch_result *r)
             policy_robots_store(w->policy, s, w->id, form, 0);
         LOG_D("robots.txt", "origin=%s status=%ld rules=%zu crawl_delay=%g", s->origin,
               r->status, robots_rule_count(rules), robots_crawl_delay(rules));
+        follow_sitemaps(w, s->origin, rules);
         policy_site_know(s, rules, NULL, POLICY_ROBOTS_TTL_MS);
     } else {
         w->n.robots_unavailable++;

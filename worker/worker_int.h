@@ -220,12 +220,16 @@ void revisit_commit(struct job *j);
 /* -- follow.c -- */
 
 struct follow;
+struct robots;
 /* Publishes the record (takes ownership of `record`, its JSON text), after enqueueing what
  * rec leads to under --follow. */
 void follow_or_publish(struct job *j, const json_t *rec, char *record);
 /* A confirm for a JOB_FOLLOWING job; 1 when it was one of its publishes. */
 int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok);
 void follow_free(struct follow *f);
+/* --follow feeds: a site's robots.txt was just fetched (once a day, by one worker for all):
+ * its Sitemap lines go out as feeds. */
+void follow_sitemaps(struct worker *w, const char *origin, const struct robots *rules);
 
 /* -- robots.c -- */
 

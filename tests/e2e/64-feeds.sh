@@ -7,6 +7,7 @@
 #  - poll 2: the unchanged feeds are answered 304 (counted in nginx's log) and give records
 #    with not_modified; only the added item is followed; over both polls every article has
 #    exactly one record and the moved link none;
+#  - the host's robots.txt names a sitemap (Sitemap: line): its page is followed too, once;
 #  - a polling producer (--every): it logs its rounds, and a URL whose poll is not due or is
 #    still queued is not enqueued again.
 # trawl-timeout: 240
@@ -21,7 +22,7 @@ base=http://$host:$NGINX_PORT/$prefix
 mkdir -p "$site"
 
 page() { printf '<html><head><title>%s</title></head><body><article><p>%s is an article with a body long enough to be read as one, for the feeds test.</p></article></body></html>\n' "$1" "$1" >"$site/$1.html"; }
-for a in a1 a2 a3 b1 b2 c1 s1 s2; do page "$a"; done
+for a in a1 a2 a3 b1 b2 c1 s1 s2 r1; do page "$a"; done
 
 rss_item() { printf '<item><title>%s</title><link>%s</link><guid isPermaLink="false">%s</guid><pubDate>Sun, 06 Dec 2026 0%s:00:00 GMT</pubDate></item>\n' "$1" "$2" "$3" "$4"; }
 write_rss() {
@@ -53,6 +54,16 @@ cat >"$site/sitemap-1.xml" <<EOF
 <url><loc>$base/s1.html</loc><lastmod>2026-12-01</lastmod></url>
 <url><loc>$base/s2.html</loc></url></urlset>
 EOF
+cat >"$site/sitemap-robots.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>$base/r1.html</loc></url></urlset>
+EOF
+# The host's robots.txt names that sitemap for this test (put back as it was at exit; this
+# test's prefix has its own robots.txt cache, so no other test reads it).
+robots=$SITE_DIR/www/$host/robots.txt
+cp "$robots" "$dir/robots.txt.orig"
+e2e_at_exit "cp '$dir/robots.txt.orig' '$robots'"
+printf 'Sitemap: %s/sitemap-robots.xml\n' "$base" >>"$robots"
 for f in rss.xml atom.xml feed.json sitemap-index.xml; do
     printf '{"url": "%s/%s", "kind": "feed"}\n' "$base" "$f"
 done >"$dir/feeds.jsonl"
@@ -69,7 +80,7 @@ served() { grep -F " /$prefix/" "$NGINX_ACCESS_LOG" | awk '{print $3, $4}' | sed
 
 poll 1
 served >"$dir/served-1.txt"
-[[ $(grep -c " 200$" "$dir/served-1.txt") -eq 12 ]] || e2e_fail "poll 1: $(cat "$dir/served-1.txt")"
+[[ $(grep -c " 200$" "$dir/served-1.txt") -eq 14 ]] || e2e_fail "poll 1: $(cat "$dir/served-1.txt")"
 
 # The RSS feed changes: a1's link moves (same guid), a3 is added. A new size, so a new ETag.
 { rss_item A1 "$base/a1.html?moved=1" g1 1; rss_item A2 "$base/a2.html" g2 2
@@ -91,7 +102,7 @@ dead = [l for l in open(sys.argv[2]) if l.strip()]
 base = sys.argv[3]
 by_url = collections.Counter(r["url"] for r in records)
 bad = [f"{len(dead)} dead letters"] if dead else []
-articles = [f"{base}/{a}.html" for a in ("a1", "a2", "a3", "b1", "b2", "c1", "s1", "s2")]
+articles = [f"{base}/{a}.html" for a in ("a1", "a2", "a3", "b1", "b2", "c1", "s1", "s2", "r1")]
 for a in articles:
     if by_url[a] != 1:
         bad.append(f"{a}: {by_url[a]} records, want exactly 1")
@@ -100,7 +111,8 @@ bad += [f"unexpected record {u}" for u in extra]
 feeds = [r for r in records if r["url"].endswith((".xml", ".json"))]
 kinds = {r["url"].rsplit("/", 1)[1]: (r["feed"] or {}).get("kind") for r in feeds if r["status"] == 200}
 want_kinds = {"rss.xml": "rss", "atom.xml": "atom", "feed.json": "json",
-              "sitemap-index.xml": "sitemap", "sitemap-1.xml": "sitemap"}
+              "sitemap-index.xml": "sitemap", "sitemap-1.xml": "sitemap",
+              "sitemap-robots.xml": "sitemap"}
 if kinds != want_kinds:
     bad.append(f"feed kinds {kinds}, want {want_kinds}")
 unchanged = [r for r in feeds if r["status"] == 304]
