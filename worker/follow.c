@@ -217,7 +217,7 @@ static void claim_all(struct job *j)
         for (int what = 0; what < (it->id ? 2 : 1); what++) {
             f->claims[k] = (struct follow_claim){j, i};
             if (seen_claim(j->w->seen, what ? SEEN_ID : SEEN_URL, what ? it->id : it->url,
-                           on_claimed, &f->claims[k]) < 0) {
+                           j->msg.url, on_claimed, &f->claims[k]) < 0) {
                 it->refused = 1; /* Redis away: not followed now */
                 it->claims_out--;
                 f->claims_out--;

@@ -9,21 +9,26 @@
 #include "hash.h"
 #include "kv.h"
 
-/* ARGV: value, claim ttl. 1 claimed; 0 seen; a collision (another value) answers 1 without
- * touching the key. */
+/* The key holds "d VALUE" once confirmed, "p VALUE\tOWNER" while claimed.
+ * ARGV: value, claim ttl, owner. 1: claimed (new, or a claim of the same owner taken again);
+ * 0: seen (confirmed, or claimed by another owner); a collision (another value) answers 1
+ * without touching the key. */
 static const char CLAIM_SCRIPT[] =
     "local v = redis.call('GET', KEYS[1])\n"
-    "if not v then\n"
-    "  redis.call('SET', KEYS[1], 'p ' .. ARGV[1], 'PX', ARGV[2])\n"
+    "local mine = 'p ' .. ARGV[1] .. '\\t' .. ARGV[3]\n"
+    "if not v or v == mine then\n"
+    "  redis.call('SET', KEYS[1], mine, 'PX', ARGV[2])\n"
     "  return 1\n"
     "end\n"
-    "if string.sub(v, 3) == ARGV[1] then return 0 end\n"
+    "if v == 'd ' .. ARGV[1] then return 0 end\n"
+    "if string.sub(v, 1, #ARGV[1] + 3) == 'p ' .. ARGV[1] .. '\\t' then return 0 end\n"
     "return 1\n";
 
-/* ARGV: value, ttl. Only our claim (or a confirmed value) becomes confirmed. */
+/* ARGV: value, ttl. Unless the key holds another value (a collision), the value is seen. */
 static const char CONFIRM_SCRIPT[] =
     "local v = redis.call('GET', KEYS[1])\n"
-    "if v and string.sub(v, 3) ~= ARGV[1] then return 0 end\n"
+    "if v and v ~= 'd ' .. ARGV[1] and\n"
+    "   string.sub(v, 1, #ARGV[1] + 3) ~= 'p ' .. ARGV[1] .. '\\t' then return 0 end\n"
     "redis.call('SET', KEYS[1], 'd ' .. ARGV[1], 'PX', ARGV[2])\n"
     "return 1\n";
 
@@ -78,8 +83,8 @@ static void on_claimed(const struct redisReply *reply, const char *err, void *ar
     free(call);
 }
 
-int seen_claim(struct seen *s, enum seen_what what, const char *value, seen_claim_fn *cb,
-               void *arg)
+int seen_claim(struct seen *s, enum seen_what what, const char *value, const char *owner,
+               seen_claim_fn *cb, void *arg)
 {
     char key[256], ttl[24];
     key_of(key, sizeof(key), s, what, value);
@@ -89,8 +94,8 @@ int seen_claim(struct seen *s, enum seen_what what, const char *value, seen_clai
         return -1;
     *call = (struct claim_call){cb, arg};
     const char *keys[] = {key};
-    const char *args[] = {value, ttl};
-    if (kv_eval(s->kv, s->claim, keys, 1, args, 2, on_claimed, call) < 0) {
+    const char *args[] = {value, ttl, owner};
+    if (kv_eval(s->kv, s->claim, keys, 1, args, 3, on_claimed, call) < 0) {
         free(call);
         return -1;
     }

@@ -2,9 +2,12 @@
  * enqueued, over every worker and every poll, in Redis with an expiry.
  *
  * One key per value, PREFIX:seen:url:HEX or PREFIX:seen:id:HEX (HEX: FNV-1a of the canonical
- * link, or of the item's id), holding "p VALUE" while claimed and "d VALUE" once its message
- * is confirmed. A claim is taken before the URL is published and lasts SEEN_CLAIM_TTL_MS: a
- * worker that dies between the two leaves it to expire, and the next poll enqueues the URL.
+ * link, or of the item's id), holding "p VALUE<TAB>OWNER" while claimed and "d VALUE" once its
+ * message is confirmed. A claim is taken before the URL is published and lasts
+ * SEEN_CLAIM_TTL_MS. Its owner is the URL that led to it (the feed): when a worker dies between
+ * claim and confirm, the feed's message comes back and, being the same owner, takes its
+ * claims again, so nothing it had not confirmed is lost (what it had published may come
+ * twice). Another feed listing the same item meanwhile sees it as seen.
  * Single-key scripts: they run unchanged on a Redis Cluster. The value is stored so that two
  * values whose hashes collide never hide each other (a collision counts as unseen). */
 #ifndef TRAWL_SEEN_H
@@ -28,9 +31,9 @@ void seen_free(struct seen *s);
  * confirmed by anyone), -1 when Redis failed (err set). */
 typedef void seen_claim_fn(int claimed, const char *err, void *arg);
 
-/* Claims value. cb runs once, from the loop. -1 when Redis is not connected. */
-int seen_claim(struct seen *s, enum seen_what what, const char *value, seen_claim_fn *cb,
-               void *arg);
+/* Claims value for owner. cb runs once, from the loop. -1 when Redis is not connected. */
+int seen_claim(struct seen *s, enum seen_what what, const char *value, const char *owner,
+               seen_claim_fn *cb, void *arg);
 
 /* Our claim's message is confirmed: the value is seen for ttl_ms. Fire and forget (a lost
  * confirm leaves the claim to lapse: the URL may come once more, never zero times). */
