@@ -58,8 +58,10 @@ void follow_free(struct follow *f)
 /* Adds a candidate; takes ownership of body. */
 static int add(struct follow *f, size_t cap, const char *url, const char *id, char *body)
 {
-    if (!body || f->n == cap)
-        return free(body), -1;
+    if (!body || f->n == cap) {
+        free(body);
+        return -1;
+    }
     struct follow_item *it = &f->items[f->n];
     memset(it, 0, sizeof(*it));
     it->url = strdup(url);
