@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "text.h"
 #include "utf8.h"
 
@@ -795,17 +796,9 @@ static bool out_put(struct out *o, const char *s, size_t n)
         o->full = true;
         return false;
     }
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 4096;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->oom = o->full = true;
-            return false;
-        }
-        o->p = p;
-        o->cap = cap;
+    if (!buf_grow(&o->p, &o->cap, o->len + n + 1, 4096)) {
+        o->oom = o->full = true;
+        return false;
     }
     memcpy(o->p + o->len, s, n);
     o->len += n;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 /* ---- the charset ----------------------------------------------------------------------- */
@@ -174,23 +175,9 @@ static bool out_put(struct out *o, const char *s, size_t n)
 {
     if (o->failed)
         return false;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        if (cap > o->max + 1)
-            cap = o->max + 1;
-        if (o->len + n + 1 > cap) {
-            o->failed = true;
-            return false;
-        }
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = true;
-            return false;
-        }
-        o->p = p;
-        o->cap = cap;
+    if (o->len + n > o->max || !buf_grow(&o->p, &o->cap, o->len + n + 1, 4096)) {
+        o->failed = true; /* past the ceiling, or out of memory */
+        return false;
     }
     memcpy(o->p + o->len, s, n);
     o->len += n;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "date.h"
 
 /* ---- raw text -------------------------------------------------------------------------- */
@@ -26,17 +27,9 @@ static void raw_add(struct raw *r, const char *s, size_t n)
         n = r->max - r->len;
         r->full = true;
     }
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        while (cap < r->len + n + 1)
-            cap *= 2;
-        char *p = realloc(r->p, cap);
-        if (!p) {
-            r->full = true;
-            return;
-        }
-        r->p = p;
-        r->cap = cap;
+    if (!buf_grow(&r->p, &r->cap, r->len + n + 1, 256)) {
+        r->full = true;
+        return;
     }
     memcpy(r->p + r->len, s, n);
     r->len += n;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "utf8.h"
 
 /* True when all of s is valid UTF-8 with no ESC byte (ESC marks ISO-2022 encodings, whose
@@ -25,19 +26,10 @@ void text_init(struct text *t, size_t max_chars, bool collapse)
 
 static bool text_reserve(struct text *t, size_t more)
 {
-    if (t->len + more + 1 <= t->cap)
+    if (buf_grow(&t->p, &t->cap, t->len + more + 1, 64))
         return true;
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    while (cap < t->len + more + 1)
-        cap *= 2;
-    char *p = realloc(t->p, cap);
-    if (!p) {
-        t->oom = t->full = true;
-        return false;
-    }
-    t->p = p;
-    t->cap = cap;
-    return true;
+    t->oom = t->full = true;
+    return false;
 }
 
 bool text_is_space(unsigned char c)
