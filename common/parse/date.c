@@ -19,7 +19,7 @@ int64_t date_days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void date_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -483,7 +483,7 @@ bool date_parse(const char *s, char out[static DATE_OUT_SIZE])
     int64_t rem = t - days * 86400;
     int64_t y;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    date_civil_from_days(days, &y, &m, &d);
     if (y < 1 || y > 9999)
         return false; /* the offset moved it out of four digits */
     snprintf(out, DATE_OUT_SIZE, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d,

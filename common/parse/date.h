@@ -33,4 +33,7 @@ bool date_parse_epoch(const char *s, int64_t *epoch_s);
 /* Days since 1970-01-01 of a proleptic Gregorian date (any y; m 1-12; d 1-31 unchecked). */
 int64_t date_days_from_civil(int64_t y, int m, int d);
 
+/* The inverse: the date of day z since 1970-01-01. */
+void date_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+
 #endif

@@ -1,12 +1,16 @@
 /* extract_date.c -- the dates a page states (JSON-LD, <meta>, <time datetime>), read and
  * written in one form: RFC 3339 in UTC when the page gives a zone, the ISO form as found
  * otherwise. By hand: strptime is locale-bound and silently accepts partial input, and
- * libc has no portable timegm for the offsets; the forms pages use are few. */
+ * libc has no portable timegm for the offsets; the forms pages use are few. Not date.c's
+ * parser: a feed's zone-less date is read as UTC, a page's is kept as the page wrote it
+ * (and a date alone stays a date); the calendar arithmetic is date.c's. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "date.h"
 #include "extract_walk.h"
 
 struct date {
@@ -224,30 +228,6 @@ static bool parse_words(const char *p, struct date *d)
     return *p == '\0';
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int extract_date_norm(const char *s, char *out, size_t outlen)
 {
     if (outlen)
@@ -274,14 +254,15 @@ int extract_date_norm(const char *s, char *out, size_t outlen)
         return -1;
     int w;
     if (d.has_time && d.has_zone) {
-        long secs = days_from_civil(d.year, d.mon, d.day) * 86400L + d.hour * 3600L +
-                    d.min * 60L + (d.sec > 59 ? 59 : d.sec) - d.offset_min * 60L;
-        long days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-        long rem = secs - days * 86400;
-        int y, m, dd;
-        civil_from_days(days, &y, &m, &dd);
-        w = snprintf(out, outlen, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, dd, rem / 3600,
-                     rem / 60 % 60, rem % 60);
+        int64_t secs = date_days_from_civil(d.year, d.mon, d.day) * 86400 + d.hour * 3600 +
+                       d.min * 60 + (d.sec > 59 ? 59 : d.sec) - d.offset_min * 60;
+        int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+        int64_t rem = secs - days * 86400;
+        int64_t y;
+        int m, dd;
+        date_civil_from_days(days, &y, &m, &dd);
+        w = snprintf(out, outlen, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ", (long long)y, m, dd,
+                     (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
     } else if (d.has_time) {
         w = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d", d.year, d.mon, d.day, d.hour,
                      d.min, d.sec);
