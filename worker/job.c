@@ -71,7 +71,7 @@ static int returnable(enum job_state s)
            s != JOB_ABANDONED;
 }
 
-static void line_remove(struct job **head, struct job **tail, struct job *j)
+void line_remove(struct job **head, struct job **tail, struct job *j)
 {
     struct job *prev = NULL;
     for (struct job *k = *head; k; prev = k, k = k->line_next)
@@ -87,7 +87,7 @@ static void line_remove(struct job **head, struct job **tail, struct job *j)
     j->line_next = NULL;
 }
 
-static void line_push(struct job **head, struct job **tail, struct job *j)
+void line_push(struct job **head, struct job **tail, struct job *j)
 {
     j->line_next = NULL;
     if (*tail)
@@ -97,7 +97,7 @@ static void line_push(struct job **head, struct job **tail, struct job *j)
     *tail = j;
 }
 
-static void line_push_front(struct job **head, struct job **tail, struct job *j)
+void line_push_front(struct job **head, struct job **tail, struct job *j)
 {
     j->line_next = *head;
     *head = j;

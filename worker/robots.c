@@ -23,16 +23,6 @@
 
 static void site_lookup(struct worker *w, struct policy_site *s);
 
-static void line_push(struct policy_site *s, struct job *j)
-{
-    j->line_next = NULL;
-    if (s->wait_tail)
-        ((struct job *)s->wait_tail)->line_next = j;
-    else
-        s->wait_head = j;
-    s->wait_tail = j;
-}
-
 /* What the site's rules say of a job. */
 static void apply(struct job *j)
 {
@@ -75,10 +65,7 @@ static void release_waiters(struct policy_site *s)
 {
     while (s->wait_head) {
         struct job *j = s->wait_head;
-        s->wait_head = j->line_next;
-        if (!s->wait_head)
-            s->wait_tail = NULL;
-        j->line_next = NULL;
+        line_remove((struct job **)&s->wait_head, (struct job **)&s->wait_tail, j);
         j->state = JOB_QUEUED; /* between states: apply() sets the next */
         apply(j);
     }
@@ -96,7 +83,7 @@ void robots_check(struct job *j)
     }
     job_count_wait(j, WAITED_ROBOTS);
     j->state = JOB_ROBOTS_WAIT;
-    line_push(s, j);
+    line_push((struct job **)&s->wait_head, (struct job **)&s->wait_tail, j);
     if (s->state == SITE_UNKNOWN)
         site_lookup(w, s);
 }

@@ -174,6 +174,11 @@ void jobs_count_states(const struct worker *w, size_t counts[JOB_ABANDONED + 1])
 void job_publish_record(struct job *j, char **record);
 /* Frees a job whose last awaited answer came after it was abandoned. */
 void job_discard(struct job *j);
+/* The lines jobs wait in (a host's, a site's, the ready line): singly linked through
+ * line_next, with head and tail. */
+void line_push(struct job **head, struct job **tail, struct job *j);
+void line_push_front(struct job **head, struct job **tail, struct job *j);
+void line_remove(struct job **head, struct job **tail, struct job *j);
 /* After parsing (and the revisit lookup): the robots step, or the host's line. */
 void job_enter_politeness(struct job *j);
 /* For a callback that finds its job abandoned (freed) or the worker draining (returned to
