@@ -6,6 +6,7 @@
 #define TRAWL_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_passed, check_failed;
@@ -47,6 +48,35 @@ static int check_passed, check_failed;
         }                                                                                  \
     } while (0)
 #define CHECK_STR_EQ(a, b) CHECK_STR_EQ_CTX("", a, b)
+
+/* A whole file (malloc'd, NUL-terminated, its length in *len), or NULL when it cannot be
+ * read: corpus files for the data-driven tests. */
+static inline char *check_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap + 1);
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
 
 static inline int check_summary(void)
 {

@@ -31,34 +31,6 @@
 
 #define CORPUS_URL "http://fakehost/test/page.html" /* what Readability's tests use */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -180,7 +152,7 @@ static void run_case(const char *dir, const char *name)
     char path[2200];
     snprintf(path, sizeof(path), "%s/%s/source.html", dir, name);
     size_t len = 0;
-    char *body = read_file(path, &len);
+    char *body = check_read_file(path, &len);
     snprintf(path, sizeof(path), "%s/%s/expected.json", dir, name);
     json_error_t jerr;
     json_t *want = json_load_file(path, 0, &jerr);
@@ -706,7 +678,7 @@ static void test_corpus(void)
         char path[2200];
         snprintf(path, sizeof(path), "%s/%s/source.html", dir, names[i]);
         size_t len = 0;
-        char *body = read_file(path, &len);
+        char *body = check_read_file(path, &len);
         snprintf(path, sizeof(path), "%s/%s/expected.json", dir, names[i]);
         json_t *want = json_load_file(path, 0, NULL);
         CHECK(body && want);
@@ -770,7 +742,7 @@ static void test_corpus(void)
         /* The text against Readability's article. */
         snprintf(path, sizeof(path), "%s/%s/expected.html", dir, names[i]);
         size_t hlen = 0;
-        char *html = read_file(path, &hlen);
+        char *html = check_read_file(path, &hlen);
         CHECK(html != NULL);
         if (html) {
             char *want_text = html_text(html, hlen);
@@ -890,7 +862,7 @@ static void bench_typical(void)
 static int bench_page(int argc, char **argv)
 {
     size_t len = 0;
-    char *page = read_file(argv[2], &len);
+    char *page = check_read_file(argv[2], &len);
     if (!page) {
         fprintf(stderr, "extract_test: cannot read %s\n", argv[2]);
         return 2;

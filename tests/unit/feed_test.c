@@ -28,33 +28,6 @@
 /* S("...") gives the bytes and their count, embedded NULs included. */
 #define S(lit) lit, sizeof(lit) - 1
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap + 1);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* gzip of s, malloc'd (its length in *out_len). */
 static char *gzip_of(const char *s, size_t n, size_t *out_len)
 {
@@ -163,7 +136,7 @@ static void test_detect(void)
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", FEEDS_DIR, files[i].file);
         size_t len = 0;
-        char *body = read_file(path, &len);
+        char *body = check_read_file(path, &len);
         CHECK(body != NULL);
         if (!body)
             continue;
@@ -549,7 +522,7 @@ struct corpus {
 static json_t *load_expect(const char *path)
 {
     size_t len = 0;
-    char *raw = read_file(path, &len);
+    char *raw = check_read_file(path, &len);
     if (!raw)
         return NULL;
     json_t *j = json_loadb(raw, len, 0, NULL);
@@ -883,7 +856,7 @@ static void test_corpus(void)
         char path[2048];
         snprintf(path, sizeof(path), "%s/%s", FEEDS_DIR, names[i]);
         size_t len = 0;
-        char *body = read_file(path, &len);
+        char *body = check_read_file(path, &len);
         CHECK(body != NULL);
         if (!body)
             continue;
