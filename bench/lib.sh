@@ -107,7 +107,7 @@ wait_consumers() {
         n=0
         for ((i = 1; i <= w; i++)); do
             if grep -F "$prefix.urls" "$dir/worker$i.err" 2>/dev/null \
-                | grep -qE '(: consuming |"msg":"consuming")'; then
+                | grep -cE '(: consuming |"msg":"consuming")' >/dev/null; then
                 n=$((n + 1))
             fi
         done

@@ -26,8 +26,8 @@ check() {
     else
         failed=$((failed + 1))
         echo "FAIL $name: exit $status (want $want), std$stream should match /$pattern/"
-        sed 's/^/  out| /' "$tmp/out" | head -5
-        sed 's/^/  err| /' "$tmp/err" | head -5
+        sed 's/^/  out| /' "$tmp/out" | awk 'NR <= 5'
+        sed 's/^/  err| /' "$tmp/err" | awk 'NR <= 5'
     fi
 }
 

@@ -14,7 +14,8 @@ dir=$(e2e_dir "$prefix")
     --max-attempts 1 --progress 0.2 --metrics 127.0.0.1:0 2>"$dir/worker.log" &
 pid=$!
 deadline=$((SECONDS + 60))
-until grep ' progress ' "$dir/worker.log" 2>/dev/null | grep ' records=20 ' | grep -q ' dead=1 '; do
+until awk '/ progress / && / records=20 / && / dead=1 / { seen = 1 } END { exit !seen }' \
+    "$dir/worker.log" 2>/dev/null; do
     ((SECONDS < deadline)) || e2e_fail "the worker did not finish its 21 URLs"
     sleep 0.2
 done

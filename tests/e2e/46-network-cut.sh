@@ -72,5 +72,5 @@ echo "the cut worker: $cut_during records when the cut ended, $cut_after after t
 
 e2e_wait_pids 180 "$cut_pid" "$home_pid" "$home2_pid"
 e2e_report_rss "$dir"/worker*.log
-grep -h "broker connection lost\|broker reconnected\|redis" "$dir/worker-cut.log" | head -5 || true
+grep -h "broker connection lost\|broker reconnected\|redis" "$dir/worker-cut.log" | awk 'NR <= 5' || true
 e2e_check_outcomes "$prefix" "$dir/urls.txt" "$dir" --no-dead
