@@ -1,9 +1,11 @@
 /* log.c -- stderr logging, one line per event, text or JSON. */
 #include "log.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +20,117 @@ void log_init(const char *program, enum log_level level, enum log_format format)
     log_program = program;
     log_min_level = level;
     log_fmt = format;
+}
+
+/* A value written without quotes that reads as a JSON number becomes one ("records=300"); a
+ * leading zero ("007"), a sign without digits or trailing text ("2/s") keeps it a string. */
+static json_t *number_or_string(const char *v, size_t len)
+{
+    size_t i = (len && v[0] == '-') ? 1 : 0, digits = 0;
+    int real = 0;
+    while (i < len && v[i] >= '0' && v[i] <= '9')
+        i++, digits++;
+    int leading_zero = digits > 1 && v[(v[0] == '-') ? 1 : 0] == '0';
+    if (i < len && v[i] == '.') {
+        real = 1;
+        size_t frac = 0;
+        for (i++; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+            frac++;
+        if (!frac)
+            digits = 0;
+    }
+    if (digits && !leading_zero && i == len && len < 32) {
+        char buf[32];
+        memcpy(buf, v, len);
+        buf[len] = '\0';
+        if (!real) {
+            errno = 0;
+            long long n = strtoll(buf, NULL, 10);
+            if (errno == 0)
+                return json_integer(n);
+        }
+        return json_real(strtod(buf, NULL));
+    }
+    return json_stringn(v, len);
+}
+
+/* The end of a quoted value that starts after the opening quote at p: the first quote followed
+ * by a space or the end. Call sites write err=\"%s\" with the text as it came, so a quote
+ * inside the text is taken as part of it unless a space follows it. */
+static const char *quoted_end(const char *p)
+{
+    for (const char *q = strchr(p, '"'); q; q = strchr(q + 1, '"'))
+        if (q[1] == '\0' || q[1] == ' ')
+            return q;
+    return NULL;
+}
+
+static int is_key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+/* Adds key=value to o; a key the line already uses (ts, msg...) gets a "detail_" prefix. */
+static void set_field(json_t *o, const char *key, size_t key_len, json_t *value)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "%.*s", (int)(key_len < 48 ? key_len : 48), key);
+    if (json_object_get(o, name)) {
+        char other[80];
+        snprintf(other, sizeof(other), "detail_%s", name);
+        json_object_set_new(o, other, value);
+        return;
+    }
+    json_object_set_new(o, name, value);
+}
+
+void log_detail_to_json(const char *detail, json_t *o)
+{
+    char note[2048];
+    size_t note_len = 0;
+    const char *p = detail;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *k = p;
+        while (is_key_char(*p))
+            p++;
+        const char *end = NULL;
+        if (p > k && *p == '=') {
+            size_t key_len = (size_t)(p - k);
+            const char *v = p + 1;
+            if (*v == '"' && (end = quoted_end(v + 1))) {
+                set_field(o, k, key_len, json_stringn(v + 1, (size_t)(end - v - 1)));
+                p = end + 1;
+                continue;
+            }
+            end = strchr(v, ' ');
+            if (!end)
+                end = v + strlen(v);
+            set_field(o, k, key_len, number_or_string(v, (size_t)(end - v)));
+            p = end;
+            continue;
+        }
+        /* Free text ("(publishing again)", "signal received"): one "note" of every word. */
+        p = k;
+        end = strchr(p, ' ');
+        if (*p == '(') {
+            const char *close = strchr(p, ')');
+            end = close ? close + 1 : NULL;
+        }
+        if (!end)
+            end = p + strlen(p);
+        int n = snprintf(note + note_len, sizeof(note) - note_len, "%s%.*s",
+                         note_len ? " " : "", (int)(end - p), p);
+        if (n > 0 && (size_t)n < sizeof(note) - note_len)
+            note_len += (size_t)n;
+        p = end;
+    }
+    if (note_len)
+        set_field(o, "note", 4, json_stringn(note, note_len));
 }
 
 void log_write(enum log_level level, const char *msg, const char *fmt, ...)
@@ -37,10 +150,10 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
     snprintf(when + n, sizeof(when) - n, ".%03ldZ", ts.tv_nsec / 1000000);
 
     if (log_fmt == LOG_FORMAT_JSON) {
-        /* The key=value text is kept whole in "detail": one format for every call site. */
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", when, "level",
-                              level_names[level], "program", log_program, "msg", msg,
-                              "detail", body);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "ts", when, "level", level_names[level],
+                              "program", log_program, "msg", msg);
+        if (o)
+            log_detail_to_json(body, o);
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (line)
             fprintf(stderr, "%s\n", line);

@@ -5,6 +5,7 @@
 #ifndef TRAWL_LOG_H
 #define TRAWL_LOG_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
@@ -28,6 +29,11 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
 #define LOG_I(msg, ...) log_msg(LOG_INFO, msg, __VA_ARGS__)
 #define LOG_W(msg, ...) log_msg(LOG_WARN, msg, __VA_ARGS__)
 #define LOG_E(msg, ...) log_msg(LOG_ERROR, msg, __VA_ARGS__)
+
+/* Adds the fields of a key=value detail to o, as --log-format json writes them: numbers as
+ * numbers, "quoted values" as strings, free text as "note". The text format is the interface
+ * every call site writes; this is the one place that reads it. */
+void log_detail_to_json(const char *detail, json_t *o);
 
 /* Copies `url` into buf with any password replaced by "***" (never log a password). */
 const char *log_redact_url(const char *url, char *buf, size_t buflen);
