@@ -16,7 +16,7 @@ _trawl_rabbit_node_env()
         RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="${ports[k - 1]}" \
         RABBITMQ_DIST_PORT="${dists[k - 1]}" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
         RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/rabbitmq.pid" \
-        RABBITMQ_CONFIG_FILE="$RABBIT_CLUSTER_DIR/rabbitmq.conf" \
+        RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" \
         RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
         RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" \
         RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_CLUSTER_DIR/enabled_plugins"
@@ -48,8 +48,18 @@ trawl_rabbit_cluster_queues()
 _trawl_rabbit_cluster_boot()
 {
     local k=$1 dir=$RABBIT_CLUSTER_DIR/c$1
+    local http=($RABBIT_CLUSTER_HTTP_PORTS)
     mkdir -p "$dir/mnesia" "$dir/log"
     : >"$dir/rabbitmq-env.conf"
+    cat >"$dir/rabbitmq.conf" <<EOF
+# trawl: node c$k of a test cluster on loopback.
+log.console = false
+log.file.level = info
+disk_free_limit.absolute = 50MB
+queue_leader_locator = balanced
+management.tcp.ip = 127.0.0.1
+management.tcp.port = ${http[k - 1]}
+EOF
     # shellcheck disable=SC2046 # the environment is a list of words
     _trawl_spawn "$dir/server.log" env -u RABBITMQ_ALLOW_INPUT -u NOTIFY_SOCKET \
         -u RABBITMQ_ENABLED_PLUGINS $(_trawl_rabbit_node_env "$k") \
@@ -59,7 +69,8 @@ _trawl_rabbit_cluster_boot()
 
 # trawl_start_rabbitmq_cluster N -- starts N nodes (at most 5) and clusters them; waits until
 # every node is running and in the cluster (about 20-25 s for 3 here). Exports
-# TRAWL_AMQP_URLS (the nodes' URLs, comma-separated, c1 first) and RABBIT_CLUSTER_PORTS.
+# TRAWL_AMQP_URLS (the nodes' URLs, comma-separated, c1 first), RABBIT_CLUSTER_PORTS and
+# RABBIT_CLUSTER_HTTP_PORTS (the management API of each node).
 trawl_start_rabbitmq_cluster()
 {
     _trawl_need_run_dir || return 1
@@ -69,18 +80,13 @@ trawl_start_rabbitmq_cluster()
     mkdir -p "$RABBIT_CLUSTER_DIR/home"
     (umask 077 && _trawl_random_hex 16 | tr 'a-f' 'A-F' >"$RABBIT_CLUSTER_DIR/home/.erlang.cookie")
     chmod 400 "$RABBIT_CLUSTER_DIR/home/.erlang.cookie"
-    echo '[].' >"$RABBIT_CLUSTER_DIR/enabled_plugins"
-    cat >"$RABBIT_CLUSTER_DIR/rabbitmq.conf" <<'EOF'
-# trawl: a test cluster on loopback.
-log.console = false
-log.file.level = info
-disk_free_limit.absolute = 50MB
-queue_leader_locator = balanced
-EOF
-    RABBIT_CLUSTER_PORTS= RABBIT_CLUSTER_DIST_PORTS= TRAWL_AMQP_URLS=
+    # The management API: the only place that says which nodes hold a quorum queue.
+    echo '[rabbitmq_management].' >"$RABBIT_CLUSTER_DIR/enabled_plugins"
+    RABBIT_CLUSTER_PORTS= RABBIT_CLUSTER_DIST_PORTS= RABBIT_CLUSTER_HTTP_PORTS= TRAWL_AMQP_URLS=
     for ((k = 1; k <= n; k++)); do
-        local port dist
-        port=$(trawl_free_port) && dist=$(trawl_free_port) || return 1
+        local port dist http
+        port=$(trawl_free_port) && dist=$(trawl_free_port) && http=$(trawl_free_port) || return 1
+        RABBIT_CLUSTER_HTTP_PORTS+="${RABBIT_CLUSTER_HTTP_PORTS:+ }$http"
         RABBIT_CLUSTER_PORTS+="${RABBIT_CLUSTER_PORTS:+ }$port"
         RABBIT_CLUSTER_DIST_PORTS+="${RABBIT_CLUSTER_DIST_PORTS:+ }$dist"
         TRAWL_AMQP_URLS+="${TRAWL_AMQP_URLS:+,}amqp://guest:guest@127.0.0.1:$port"
@@ -90,9 +96,9 @@ EOF
         -address 127.0.0.1
     trawl_track rabbit-cluster-epmd "$_TRAWL_SPAWNED_PID"
     export RABBIT_CLUSTER_DIR RABBIT_CLUSTER_PORTS RABBIT_CLUSTER_DIST_PORTS \
-        RABBIT_CLUSTER_EPMD_PORT TRAWL_AMQP_URLS
+        RABBIT_CLUSTER_HTTP_PORTS RABBIT_CLUSTER_EPMD_PORT TRAWL_AMQP_URLS
     _trawl_save_state rabbit-cluster RABBIT_CLUSTER_DIR RABBIT_CLUSTER_PORTS \
-        RABBIT_CLUSTER_DIST_PORTS RABBIT_CLUSTER_EPMD_PORT TRAWL_AMQP_URLS
+        RABBIT_CLUSTER_DIST_PORTS RABBIT_CLUSTER_HTTP_PORTS RABBIT_CLUSTER_EPMD_PORT TRAWL_AMQP_URLS
     if ! _trawl_wait_until 10 "" _trawl_epmd_up "$RABBIT_CLUSTER_EPMD_PORT"; then
         _trawl_err "epmd for the RabbitMQ cluster did not start; log: $RABBIT_CLUSTER_DIR/epmd.log"
         return 1
