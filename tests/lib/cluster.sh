@@ -203,3 +203,58 @@ trawl_start_redis_cluster()
     _trawl_save_state redis-cluster REDIS_CLUSTER_DIR REDIS_CLUSTER_PORTS TRAWL_REDIS_CLUSTER_URL
     _trawl_log "redis cluster: $masters master(s), $replicas replica(s) each, ports $REDIS_CLUSTER_PORTS (in $(( ($(_trawl_now_ms) - t0) / 1000 )) s)"
 }
+
+_trawl_sentinel_knows()
+{
+    [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" sentinel get-master-addr-by-name "$2" 2>/dev/null) == *127.0.0.1* ]]
+}
+
+# trawl_start_redis_sentinel NAME -- a master, one replica and three sentinels watching it
+# under NAME (down after 2 s, failover within 10 s). Exports TRAWL_REDIS_SENTINEL_URL
+# (redis-sentinel://...,.../NAME), SENTINEL_MASTER_PORT and SENTINEL_REPLICA_PORT; the
+# master and the replica are tracked as sentinel-master and sentinel-replica.
+trawl_start_redis_sentinel()
+{
+    _trawl_need_run_dir || return 1
+    local name=${1:-trawl} k port dir list=
+    local base=$TRAWL_RUN_DIR/redis-sentinel
+    mkdir -p "$base/master" "$base/replica"
+    SENTINEL_MASTER_PORT=$(trawl_free_port) && SENTINEL_REPLICA_PORT=$(trawl_free_port) || return 1
+    _trawl_spawn "$base/master/redis.log" redis-server --bind 127.0.0.1 \
+        --port "$SENTINEL_MASTER_PORT" --save "" --appendonly no --dir "$base/master" --logfile ""
+    trawl_track sentinel-master "$_TRAWL_SPAWNED_PID" 5
+    _trawl_spawn "$base/replica/redis.log" redis-server --bind 127.0.0.1 \
+        --port "$SENTINEL_REPLICA_PORT" --save "" --appendonly no --dir "$base/replica" \
+        --logfile "" --replicaof 127.0.0.1 "$SENTINEL_MASTER_PORT"
+    trawl_track sentinel-replica "$_TRAWL_SPAWNED_PID" 5
+    for port in "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT"; do
+        _trawl_wait_until 20 "" _trawl_redis_ping "$port" || {
+            _trawl_err "redis on port $port (sentinel set-up) did not answer; logs: $base/"
+            return 1
+        }
+    done
+    for ((k = 1; k <= 3; k++)); do
+        port=$(trawl_free_port) || return 1
+        dir=$base/s$k
+        mkdir -p "$dir"
+        # A sentinel rewrites its configuration file: one per sentinel, in the run directory.
+        cat >"$dir/sentinel.conf" <<EOF
+bind 127.0.0.1
+port $port
+dir $dir
+sentinel monitor $name 127.0.0.1 $SENTINEL_MASTER_PORT 2
+sentinel down-after-milliseconds $name 2000
+sentinel failover-timeout $name 10000
+EOF
+        _trawl_spawn "$dir/sentinel.log" redis-server "$dir/sentinel.conf" --sentinel
+        trawl_track "sentinel-$k" "$_TRAWL_SPAWNED_PID" 5
+        list+="${list:+,}127.0.0.1:$port"
+        _trawl_wait_until 20 "" _trawl_sentinel_knows "$port" "$name" || {
+            _trawl_err "sentinel on port $port does not know master $name; log: $dir/sentinel.log"
+            return 1
+        }
+    done
+    TRAWL_REDIS_SENTINEL_URL=redis-sentinel://$list/$name
+    export TRAWL_REDIS_SENTINEL_URL SENTINEL_MASTER_PORT SENTINEL_REPLICA_PORT
+    _trawl_log "redis with sentinel: master $SENTINEL_MASTER_PORT, replica $SENTINEL_REPLICA_PORT, $TRAWL_REDIS_SENTINEL_URL"
+}
