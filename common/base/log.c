@@ -4,8 +4,11 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "utf8.h"
 
 enum log_level log_min_level = LOG_INFO;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
@@ -38,9 +41,18 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
 
     if (log_fmt == LOG_FORMAT_JSON) {
         /* The key=value text is kept whole in "detail": one format for every call site. */
+        /* jansson refuses a string that is not UTF-8 (json_pack then returns NULL and the
+         * line would be lost): a detail quoting bytes from the network is repaired first. */
+        char *repaired = NULL;
+        const char *detail = body;
+        if (!utf8_valid(body, strlen(body))) {
+            repaired = utf8_repair(body, strlen(body), true, NULL);
+            detail = repaired ? repaired : "(detail not UTF-8)";
+        }
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", when, "level",
                               level_names[level], "program", log_program, "msg", msg,
-                              "detail", body);
+                              "detail", detail);
+        free(repaired);
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (line)
             fprintf(stderr, "%s\n", line);
