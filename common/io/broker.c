@@ -5,6 +5,7 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,15 +69,35 @@ static int fail(struct broker *b, const char *what, const char *why)
     return -1;
 }
 
-static int check_rpc(struct broker *b, const char *what, char *err, size_t errlen)
+/* Fails with the reply's text in err and in the broker's error. */
+static int rpc_failed(struct broker *b, amqp_rpc_reply_t r, const char *what, char *err,
+                      size_t errlen)
 {
-    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
-    if (r.reply_type == AMQP_RESPONSE_NORMAL)
-        return 0;
     char why[384];
     reply_text(r, why, sizeof(why));
     fail(b, what, why);
     snprintf(err, errlen, "amqp %s on %s: %s", what, b->url_redacted, why);
+    return -1;
+}
+
+static int check_rpc(struct broker *b, const char *what, char *err, size_t errlen)
+{
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+    return r.reply_type == AMQP_RESPONSE_NORMAL ? 0 : rpc_failed(b, r, what, err, errlen);
+}
+
+/* check_rpc for calls that also return the decoded reply: a normal reply type with no method
+ * (rabbitmq-c returns NULL when it could not send) must fail with a message too. Every -1
+ * from here has written err. */
+static int check_rpc_ok(struct broker *b, const void *ok, const char *what, char *err,
+                        size_t errlen)
+{
+    if (check_rpc(b, what, err, errlen) < 0)
+        return -1;
+    if (ok)
+        return 0;
+    fail(b, what, "no reply from the broker");
+    snprintf(err, errlen, "amqp %s on %s: no reply from the broker", what, b->url_redacted);
     return -1;
 }
 
@@ -229,6 +250,20 @@ int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type 
     return 0;
 }
 
+/* A channel.close from the broker in reply to an RPC on the query channel: only that channel
+ * is gone (its close is acknowledged, and the next query opens it again); the connection
+ * and channel 1 stay healthy. Returns the reply code, or 0 for any other reply. */
+static unsigned query_channel_closed(struct broker *b, amqp_rpc_reply_t r)
+{
+    if (r.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION || r.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
+        return 0;
+    const amqp_channel_close_t *m = r.reply.decoded;
+    amqp_channel_close_ok_t ok = {0};
+    amqp_send_method(b->conn, BROKER_QUERY_CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+    b->query_channel_open = 0;
+    return m->reply_code;
+}
+
 long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen)
 {
     if (!b->query_channel_open) {
@@ -240,9 +275,22 @@ long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t e
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(b->conn, BROKER_QUERY_CHANNEL,
                                                      amqp_cstring_bytes(queue), 1, 0, 0, 0,
                                                      amqp_empty_table);
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+    char why[384];
+    reply_text(r, why, sizeof(why)); /* before the close-ok: r's method lives in a pool */
+    unsigned code = query_channel_closed(b, r);
+    if (code == AMQP_NOT_FOUND) {
+        snprintf(err, errlen, "queue '%s' does not exist on %s", queue, b->url_redacted);
+        return -1;
+    }
+    if (code) {
+        snprintf(err, errlen, "amqp passive declare of '%s' on %s: %s", queue, b->url_redacted,
+                 why);
+        return -1;
+    }
     char what[300];
     snprintf(what, sizeof(what), "passive declare of '%s'", queue);
-    if (!ok || check_rpc(b, what, err, errlen) < 0)
+    if (check_rpc_ok(b, ok, what, err, errlen) < 0)
         return -1;
     return (long)ok->message_count;
 }
@@ -258,7 +306,7 @@ int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char 
                                                      0, 0, 0, amqp_empty_table);
     char what[300];
     snprintf(what, sizeof(what), "consume from '%s'", queue);
-    if (!ok || check_rpc(b, what, err, errlen) < 0)
+    if (check_rpc_ok(b, ok, what, err, errlen) < 0)
         return -1;
     snprintf(b->consumer_tag, sizeof(b->consumer_tag), "%.*s", (int)ok->consumer_tag.len,
              (const char *)ok->consumer_tag.bytes);
@@ -296,6 +344,18 @@ int64_t broker_publish(struct broker *b, const char *queue, const void *body, si
     return broker_publish_expiring(b, queue, body, len, content_type, 0);
 }
 
+/* Publishes body to the default exchange with routing key queue. */
+static int64_t publish_props(struct broker *b, const char *queue,
+                             const amqp_basic_properties_t *props, const void *body, size_t len)
+{
+    amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
+    int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,
+                                amqp_cstring_bytes(queue), 0, 0, props, bytes);
+    if (st != AMQP_STATUS_OK)
+        return fail(b, "basic.publish", amqp_error_string2(st));
+    return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
+}
+
 int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
                                 size_t len, const char *content_type, uint64_t expire_ms)
 {
@@ -310,12 +370,39 @@ int64_t broker_publish_expiring(struct broker *b, const char *queue, const void 
         .delivery_mode = AMQP_DELIVERY_PERSISTENT,
         .expiration = amqp_cstring_bytes(expiration),
     };
-    amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
-    int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,
-                                amqp_cstring_bytes(queue), 0, 0, &props, bytes);
-    if (st != AMQP_STATUS_OK)
-        return fail(b, "basic.publish", amqp_error_string2(st));
-    return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
+    return publish_props(b, queue, &props, body, len);
+}
+
+/* A broker-side header that a copy must not carry: the broker counts deliveries itself. */
+static int is_delivery_count(amqp_bytes_t key)
+{
+    return key.len == 16 && memcmp(key.bytes, "x-delivery-count", 16) == 0;
+}
+
+int64_t broker_publish_copy(struct broker *b, const char *queue, const struct broker_delivery *d)
+{
+    if (b->error[0])
+        return -1;
+    const amqp_basic_properties_t *orig = d->props;
+    amqp_basic_properties_t props = *orig;
+    props._flags |= AMQP_BASIC_DELIVERY_MODE_FLAG;
+    props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+    amqp_table_entry_t *kept = NULL;
+    if (orig->_flags & AMQP_BASIC_HEADERS_FLAG && orig->headers.num_entries > 0) {
+        kept = malloc((size_t)orig->headers.num_entries * sizeof(*kept));
+        if (!kept)
+            return fail(b, "basic.publish", "out of memory");
+        int n = 0;
+        for (int i = 0; i < orig->headers.num_entries; i++)
+            if (!is_delivery_count(orig->headers.entries[i].key))
+                kept[n++] = orig->headers.entries[i];
+        props.headers = (amqp_table_t){.num_entries = n, .entries = kept};
+        if (n == 0)
+            props._flags &= ~AMQP_BASIC_HEADERS_FLAG;
+    }
+    int64_t seq = publish_props(b, queue, &props, d->body, d->len);
+    free(kept);
+    return seq;
 }
 
 int broker_ack(struct broker *b, uint64_t tag, int multiple)
@@ -368,23 +455,122 @@ static long header_delivery_count(const amqp_basic_properties_t *p)
     return 0;
 }
 
-static void hand_out(struct broker *b, const amqp_envelope_t *env, const struct broker_events *ev)
+static void hand_out(struct broker *b, uint64_t tag, int redelivered, const amqp_message_t *msg,
+                     const struct broker_events *ev)
 {
-    const amqp_basic_properties_t *p = &env->message.properties;
+    const amqp_basic_properties_t *p = &msg->properties;
     b->content_type[0] = '\0';
     if (p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
         snprintf(b->content_type, sizeof(b->content_type), "%.*s", (int)p->content_type.len,
                  (const char *)p->content_type.bytes);
     struct broker_delivery d = {
-        .tag = env->delivery_tag,
-        .body = env->message.body.bytes,
-        .len = env->message.body.len,
+        .tag = tag,
+        .body = msg->body.bytes,
+        .len = msg->body.len,
         .content_type = b->content_type,
         .delivery_count = header_delivery_count(p),
-        .redelivered = env->redelivered,
+        .redelivered = redelivered,
+        .props = p,
     };
     if (ev->on_delivery)
         ev->on_delivery(&d, ev->arg);
+}
+
+int broker_get(struct broker *b, const char *queue, const struct broker_events *ev, char *err,
+               size_t errlen)
+{
+    if (b->error[0]) {
+        snprintf(err, errlen, "%s", b->error);
+        return -1;
+    }
+    char what[300];
+    snprintf(what, sizeof(what), "basic.get from '%s'", queue);
+    amqp_maybe_release_buffers_on_channel(b->conn, BROKER_CHANNEL);
+    amqp_rpc_reply_t r = amqp_basic_get(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(queue), 0);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL)
+        return rpc_failed(b, r, what, err, errlen);
+    if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
+        return 0;
+    const amqp_basic_get_ok_t *ok = r.reply.decoded;
+    uint64_t tag = ok->delivery_tag;
+    int redelivered = ok->redelivered;
+    amqp_message_t msg;
+    r = amqp_read_message(b->conn, BROKER_CHANNEL, &msg, 0);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL)
+        return rpc_failed(b, r, what, err, errlen);
+    hand_out(b, tag, redelivered, &msg, ev);
+    amqp_destroy_message(&msg);
+    return 1;
+}
+
+/* One AMQP field value as JSON; NULL when out of memory. Strings that are not UTF-8 become
+ * null rather than failing the whole table. */
+static json_t *field_json(const amqp_field_value_t *v);
+
+static json_t *table_json(const amqp_table_t *t)
+{
+    json_t *o = json_object();
+    for (int i = 0; o && i < t->num_entries; i++) {
+        const amqp_table_entry_t *e = &t->entries[i];
+        char key[256];
+        snprintf(key, sizeof(key), "%.*s", (int)e->key.len, (const char *)e->key.bytes);
+        json_t *v = field_json(&e->value);
+        if (!v || json_object_set_new(o, key, v) < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *field_json(const amqp_field_value_t *v)
+{
+    switch (v->kind) {
+    case AMQP_FIELD_KIND_BOOLEAN: return json_boolean(v->value.boolean);
+    case AMQP_FIELD_KIND_I8: return json_integer(v->value.i8);
+    case AMQP_FIELD_KIND_U8: return json_integer(v->value.u8);
+    case AMQP_FIELD_KIND_I16: return json_integer(v->value.i16);
+    case AMQP_FIELD_KIND_U16: return json_integer(v->value.u16);
+    case AMQP_FIELD_KIND_I32: return json_integer(v->value.i32);
+    case AMQP_FIELD_KIND_U32: return json_integer(v->value.u32);
+    case AMQP_FIELD_KIND_I64: return json_integer(v->value.i64);
+    case AMQP_FIELD_KIND_U64: return json_integer((json_int_t)v->value.u64);
+    case AMQP_FIELD_KIND_TIMESTAMP: return json_integer((json_int_t)v->value.u64);
+    case AMQP_FIELD_KIND_F32: return json_real(v->value.f32);
+    case AMQP_FIELD_KIND_F64: return json_real(v->value.f64);
+    case AMQP_FIELD_KIND_DECIMAL: {
+        double d = v->value.decimal.value;
+        for (int i = 0; i < v->value.decimal.decimals; i++)
+            d /= 10;
+        return json_real(d);
+    }
+    case AMQP_FIELD_KIND_UTF8:
+    case AMQP_FIELD_KIND_BYTES: {
+        json_t *s = json_stringn(v->value.bytes.bytes, v->value.bytes.len);
+        return s ? s : json_null();
+    }
+    case AMQP_FIELD_KIND_ARRAY: {
+        json_t *a = json_array();
+        for (int i = 0; a && i < v->value.array.num_entries; i++) {
+            json_t *item = field_json(&v->value.array.entries[i]);
+            if (!item || json_array_append_new(a, item) < 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case AMQP_FIELD_KIND_TABLE: return table_json(&v->value.table);
+    default: return json_null();
+    }
+}
+
+json_t *broker_delivery_headers(const struct broker_delivery *d)
+{
+    const amqp_basic_properties_t *p = d->props;
+    if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
+        return json_object();
+    return table_json(&p->headers);
 }
 
 /* Handles one method frame that is not a delivery. Returns 0, or -1 when the channel or the
@@ -460,7 +646,7 @@ int broker_drain(struct broker *b, const struct broker_events *ev)
             amqp_envelope_t env;
             amqp_rpc_reply_t r = amqp_consume_message(b->conn, &env, &zero, 0);
             if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-                hand_out(b, &env, ev);
+                hand_out(b, env.delivery_tag, env.redelivered, &env.message, ev);
                 amqp_destroy_envelope(&env);
                 continue;
             }
