@@ -16,6 +16,9 @@
 
 #define BROKER_CHANNEL 1
 #define BROKER_QUERY_CHANNEL 2  /* passive declares; a 404 there leaves channel 1 alone */
+/* broker_publish_copy's, in confirm mode: the consuming channel stays as it is, and copies
+ * are numbered apart from broker_publish's. */
+#define BROKER_COPY_CHANNEL 3
 #define BROKER_FRAME_MAX 131072
 #define BROKER_DRAIN_MAX_FRAMES 512 /* per call, so one busy connection cannot starve the loop */
 
@@ -28,6 +31,8 @@ struct broker {
     int query_channel_open;
     int confirm_mode;
     uint64_t next_seq;          /* confirm sequence number of the next publish */
+    int copy_channel_open;      /* BROKER_COPY_CHANNEL, in confirm mode */
+    uint64_t next_copy_seq;     /* ... and its next confirm sequence number */
     char content_type[128];     /* of the delivery being handed out */
     char error[512];            /* "" while healthy */
 };
@@ -344,16 +349,14 @@ int64_t broker_publish(struct broker *b, const char *queue, const void *body, si
     return broker_publish_expiring(b, queue, body, len, content_type, 0);
 }
 
-/* Publishes body to the default exchange with routing key queue. */
-static int64_t publish_props(struct broker *b, const char *queue,
-                             const amqp_basic_properties_t *props, const void *body, size_t len)
+/* Publishes body on channel to the default exchange with routing key queue. 0 or -1. */
+static int publish_props(struct broker *b, amqp_channel_t channel, const char *queue,
+                         const amqp_basic_properties_t *props, const void *body, size_t len)
 {
     amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
-    int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,
-                                amqp_cstring_bytes(queue), 0, 0, props, bytes);
-    if (st != AMQP_STATUS_OK)
-        return fail(b, "basic.publish", amqp_error_string2(st));
-    return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
+    int st = amqp_basic_publish(b->conn, channel, amqp_empty_bytes, amqp_cstring_bytes(queue),
+                                0, 0, props, bytes);
+    return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.publish", amqp_error_string2(st));
 }
 
 int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
@@ -370,7 +373,9 @@ int64_t broker_publish_expiring(struct broker *b, const char *queue, const void 
         .delivery_mode = AMQP_DELIVERY_PERSISTENT,
         .expiration = amqp_cstring_bytes(expiration),
     };
-    return publish_props(b, queue, &props, body, len);
+    if (publish_props(b, BROKER_CHANNEL, queue, &props, body, len) < 0)
+        return -1;
+    return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
 }
 
 /* A broker-side header that a copy must not carry: the broker counts deliveries itself. */
@@ -379,9 +384,23 @@ static int is_delivery_count(amqp_bytes_t key)
     return key.len == 16 && memcmp(key.bytes, "x-delivery-count", 16) == 0;
 }
 
+static int open_copy_channel(struct broker *b)
+{
+    char err[512]; /* check_rpc also records the failure in b->error, which callers read */
+    amqp_channel_open(b->conn, BROKER_COPY_CHANNEL);
+    if (check_rpc(b, "channel.open", err, sizeof(err)) < 0)
+        return -1;
+    amqp_confirm_select(b->conn, BROKER_COPY_CHANNEL);
+    if (check_rpc(b, "confirm.select", err, sizeof(err)) < 0)
+        return -1;
+    b->copy_channel_open = 1;
+    b->next_copy_seq = 1;
+    return 0;
+}
+
 int64_t broker_publish_copy(struct broker *b, const char *queue, const struct broker_delivery *d)
 {
-    if (b->error[0])
+    if (b->error[0] || (!b->copy_channel_open && open_copy_channel(b) < 0))
         return -1;
     const amqp_basic_properties_t *orig = d->props;
     amqp_basic_properties_t props = *orig;
@@ -400,9 +419,9 @@ int64_t broker_publish_copy(struct broker *b, const char *queue, const struct br
         if (n == 0)
             props._flags &= ~AMQP_BASIC_HEADERS_FLAG;
     }
-    int64_t seq = publish_props(b, queue, &props, d->body, d->len);
+    int rc = publish_props(b, BROKER_COPY_CHANNEL, queue, &props, d->body, d->len);
     free(kept);
-    return seq;
+    return rc < 0 ? -1 : (int64_t)b->next_copy_seq++;
 }
 
 int broker_ack(struct broker *b, uint64_t tag, int multiple)
@@ -415,6 +434,11 @@ int broker_reject(struct broker *b, uint64_t tag, int requeue)
 {
     int st = amqp_basic_reject(b->conn, BROKER_CHANNEL, tag, requeue);
     return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.reject", amqp_error_string2(st));
+}
+
+int broker_consuming(const struct broker *b)
+{
+    return b->consuming;
 }
 
 int broker_fd(const struct broker *b)
@@ -455,52 +479,24 @@ static long header_delivery_count(const amqp_basic_properties_t *p)
     return 0;
 }
 
-static void hand_out(struct broker *b, uint64_t tag, int redelivered, const amqp_message_t *msg,
-                     const struct broker_events *ev)
+static void hand_out(struct broker *b, const amqp_envelope_t *env, const struct broker_events *ev)
 {
-    const amqp_basic_properties_t *p = &msg->properties;
+    const amqp_basic_properties_t *p = &env->message.properties;
     b->content_type[0] = '\0';
     if (p->_flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
         snprintf(b->content_type, sizeof(b->content_type), "%.*s", (int)p->content_type.len,
                  (const char *)p->content_type.bytes);
     struct broker_delivery d = {
-        .tag = tag,
-        .body = msg->body.bytes,
-        .len = msg->body.len,
+        .tag = env->delivery_tag,
+        .body = env->message.body.bytes,
+        .len = env->message.body.len,
         .content_type = b->content_type,
         .delivery_count = header_delivery_count(p),
-        .redelivered = redelivered,
+        .redelivered = env->redelivered,
         .props = p,
     };
     if (ev->on_delivery)
         ev->on_delivery(&d, ev->arg);
-}
-
-int broker_get(struct broker *b, const char *queue, const struct broker_events *ev, char *err,
-               size_t errlen)
-{
-    if (b->error[0]) {
-        snprintf(err, errlen, "%s", b->error);
-        return -1;
-    }
-    char what[300];
-    snprintf(what, sizeof(what), "basic.get from '%s'", queue);
-    amqp_maybe_release_buffers_on_channel(b->conn, BROKER_CHANNEL);
-    amqp_rpc_reply_t r = amqp_basic_get(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(queue), 0);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL)
-        return rpc_failed(b, r, what, err, errlen);
-    if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
-        return 0;
-    const amqp_basic_get_ok_t *ok = r.reply.decoded;
-    uint64_t tag = ok->delivery_tag;
-    int redelivered = ok->redelivered;
-    amqp_message_t msg;
-    r = amqp_read_message(b->conn, BROKER_CHANNEL, &msg, 0);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL)
-        return rpc_failed(b, r, what, err, errlen);
-    hand_out(b, tag, redelivered, &msg, ev);
-    amqp_destroy_message(&msg);
-    return 1;
 }
 
 /* One AMQP field value as JSON; NULL when out of memory. Strings that are not UTF-8 become
@@ -646,7 +642,7 @@ int broker_drain(struct broker *b, const struct broker_events *ev)
             amqp_envelope_t env;
             amqp_rpc_reply_t r = amqp_consume_message(b->conn, &env, &zero, 0);
             if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-                hand_out(b, env.delivery_tag, env.redelivered, &env.message, ev);
+                hand_out(b, &env, ev);
                 amqp_destroy_envelope(&env);
                 continue;
             }

@@ -60,19 +60,13 @@ int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type 
  * does not exist on URL" for a missing queue. */
 long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen);
 
-/* Fetches one message of `queue` with basic.get (to be acked or rejected like a delivery)
- * and hands it to ev->on_delivery before returning. Unlike a consumer, it never receives a
- * message it did not ask for: a reader that wants exactly N messages takes no extra one that
- * it would have to give back (on a quorum queue, giving one back counts as a delivery).
- * Returns 1 when a message was handed out, 0 when the queue had none ready, -1 with err. */
-int broker_get(struct broker *b, const char *queue, const struct broker_events *ev, char *err,
-               size_t errlen);
-
 /* Starts consuming `queue` with at most `prefetch` unacked deliveries. 0 or -1. */
 int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char *err,
                    size_t errlen);
 /* Cancels the consumer: no new deliveries (those in flight may still arrive). */
 int broker_cancel(struct broker *b);
+/* 1 from broker_consume until the broker's cancel-ok: deliveries may still arrive. */
+int broker_consuming(const struct broker *b);
 
 /* Puts the channel in confirm mode; publishes are then numbered 1, 2, ... */
 int broker_confirm_select(struct broker *b, char *err, size_t errlen);
@@ -89,8 +83,10 @@ int64_t broker_publish_expiring(struct broker *b, const char *queue, const void 
 
 /* Publishes a copy of delivery d (during on_delivery only) to `queue`: same body and
  * properties (content type, headers, ...), persistent, but without x-delivery-count, which
- * the broker keeps for itself: the copy is a new message whose count starts at 0. Returns
- * as broker_publish. */
+ * the broker keeps for itself: the copy is a new message whose count starts at 0. Copies go
+ * on a channel of their own, always in confirm mode, numbered 1, 2, ... apart from
+ * broker_publish's; their confirms reach on_confirm. Returns the copy's number, or -1 when
+ * the connection failed (see broker_error). */
 int64_t broker_publish_copy(struct broker *b, const char *queue, const struct broker_delivery *d);
 
 /* The AMQP headers of delivery d (during on_delivery only) as a JSON object, {} when it has
