@@ -1,4 +1,4 @@
-/* reader.c -- trawl-dump's read loop: consume or get, write, copy (peek), flush, ack. */
+/* reader.c -- trawl-dump's loop: consume, write, copy (a peek, or past the limit), flush, ack. */
 #include "reader.h"
 
 #include <errno.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "loop.h"
 
@@ -17,8 +18,8 @@
 /* A message written (or, on a peek, copied) and not acked yet. */
 struct pending {
     uint64_t tag;               /* of the original */
-    uint64_t seq;               /* peek: the copy's confirm number */
-    int confirmed;              /* peek: the broker has the copy */
+    uint64_t seq;               /* its copy's confirm number, 0 when not copied */
+    int confirmed;              /* the broker has the copy */
 };
 
 struct reader {
@@ -27,7 +28,7 @@ struct reader {
     const struct reader_opts *o;
     struct reader_stats *stats;
     struct pending *pending;
-    size_t npending, cap;
+    size_t npending, cap_bytes;
     unsigned long long held;    /* take: not written (not JSON), so never acked: the broker
                                    gives them back when the dump closes its connection */
     int write_errno;            /* the output failed: nothing more is written or acked */
@@ -39,14 +40,11 @@ struct reader {
 
 static int push_pending(struct reader *r, uint64_t tag, uint64_t seq)
 {
-    if (r->npending == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        struct pending *p = realloc(r->pending, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        r->pending = p;
-        r->cap = cap;
-    }
+    char *bytes = (char *)r->pending;
+    if (!buf_grow(&bytes, &r->cap_bytes, (r->npending + 1) * sizeof(*r->pending),
+                  256 * sizeof(*r->pending)))
+        return -1;
+    r->pending = (struct pending *)bytes;
     r->pending[r->npending++] = (struct pending){tag, seq, 0};
     return 0;
 }
