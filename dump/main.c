@@ -1,7 +1,5 @@
-/* main.c -- trawl-dump: drain one of trawl's queues into JSON lines (a file or stdout).
- * Each message is acked only after its line reached the file (fflush + fdatasync for files),
- * so a dump killed halfway loses nothing: the rest stays on the queue. */
-#include <poll.h>
+/* main.c -- trawl-dump: read one of trawl's queues into JSON lines or CSV (a file or stdout).
+ * Flags, the queue's name and default mode, then reader.c's loop. */
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,24 +11,79 @@
 #include "config.h"
 #include "flags.h"
 #include "log.h"
-#include "loop.h"
+#include "output.h"
+#include "reader.h"
 
 static const char USAGE[] =
     "Usage: trawl-dump [OPTIONS] --queue NAME\n"
     "\n"
-    "Consumes PREFIX.NAME (records, dead or urls) and writes each message body as one line.\n"
-    "A message is acknowledged once its line is written and flushed.\n"
+    "Reads the queue PREFIX.NAME (records, dead, urls; a NAME that starts with 'PREFIX.' is\n"
+    "used as it is) and writes each message as one line: its body, chosen --fields, or a CSV\n"
+    "row.\n"
+    "\n"
+    "--take removes what it reads: a message is acked once its line is written and flushed.\n"
+    "It is the default for records and dead. --peek leaves the queue as it found it, and is\n"
+    "the default for every other queue (urls above all): each message read is replaced by a\n"
+    "copy (same body and headers, published with confirms before the original is acked), so\n"
+    "no delivery count is spent, but peeked messages move to the back of the queue in the\n"
+    "order read and a copy's x-delivery-count starts again at 0. A peek reads the messages\n"
+    "ready when it starts (or --count of them), each once. Messages a running worker holds\n"
+    "unacked are not seen.\n"
     "\n"
     "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n"
+    "\n"
+    "Exit status: 0 done; 1 runtime failure (broker, missing queue, output); 2 usage error.\n"
     "\n";
 
-struct dump {
-    FILE *out;
-    int sync_fd;                /* -1 for stdout */
-    struct broker *b;
-    unsigned long long written, limit;
-    uint64_t last_tag;          /* written, not yet acked */
-    int failed;
+/* The flags of trawl-dump's own, as read. */
+struct dump_cli {
+    const char *queue, *output, *fields;
+    double idle_exit_s;
+    size_t count;
+    int peek, take, with_headers;
+    int format; /* enum output_format */
+};
+
+#define AT(f) offsetof(struct dump_cli, f)
+
+static int set_fields(void *target, const char *v, char *err, size_t errlen)
+{
+    if (output_check_fields(v, err, errlen) < 0)
+        return -1;
+    *(const char **)target = v;
+    return 0;
+}
+
+static const char *const FORMATS[] = {"jsonl", "csv", NULL};
+static const int FORMAT_VALUES[] = {OUTPUT_JSONL, OUTPUT_CSV};
+
+static const struct flag DUMP_FLAGS[] = {
+    {.name = "queue", .value_name = "NAME", .type = FLAG_STRING, .offset = AT(queue),
+     .section = "Options",
+     .help = "records, dead, urls (any name after 'PREFIX.'), or a full name 'PREFIX.NAME'"},
+    {.name = "peek", .type = FLAG_SWITCH, .offset = AT(peek),
+     .help = "read without removing (the default except for records and dead)"},
+    {.name = "take", .type = FLAG_SWITCH, .offset = AT(take),
+     .help = "remove what is read (the default for records and dead)"},
+    {.name = "output", .value_name = "FILE", .type = FLAG_STRING, .offset = AT(output),
+     .help = "append to FILE (default: standard output)"},
+    {.name = "format", .value_name = "FMT", .type = FLAG_CHOICE, .offset = AT(format),
+     .choices = FORMATS, .choice_values = FORMAT_VALUES, .def = "jsonl",
+     .help = "jsonl or csv (RFC 4180, with a header row when the output is empty; needs "
+             "--fields)"},
+    {.name = "fields", .value_name = "A,B.C", .type = FLAG_CUSTOM, .offset = AT(fields),
+     .set = set_fields,
+     .help = "write only these fields of each message ('feed.title' is a nested one); a "
+             "message whose body is not JSON is then not written, and stays on the queue"},
+    {.name = "with-headers", .type = FLAG_SWITCH, .offset = AT(with_headers),
+     .help = "write {\"headers\": {...}, \"body\": BODY} (headers such as x-delivery-count "
+             "and x-death); --fields then name headers.X or body.X"},
+    {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,
+     .offset = AT(idle_exit_s), .min = 0.001, .max = 1e7,
+     .help = "take: exit 0 once the queue stayed empty for this long"},
+    {.name = "count", .value_name = "N", .type = FLAG_SIZE, .offset = AT(count), .min = 1,
+     .max = 1e15, .help = "exit 0 after N messages"},
+    {0},
 };
 
 /* Set by SIGTERM/SIGINT: finish the lines in hand, ack them and exit 0. */
@@ -42,58 +95,41 @@ static void on_stop_signal(int sig)
     stopping = 1;
 }
 
-static void on_delivery(const struct broker_delivery *d, void *arg)
+/* The queue's full name: NAME under the prefix, or NAME itself when it already starts with
+ * "PREFIX." (never "trawl.trawl.records"). */
+static void full_queue_name(char *buf, size_t buflen, const char *prefix, const char *name)
 {
-    struct dump *dm = arg;
-    if (dm->failed || (dm->limit && dm->written >= dm->limit)) {
-        broker_reject(dm->b, d->tag, 1);
-        return;
-    }
-    if (fwrite(d->body, 1, d->len, dm->out) != d->len || fputc('\n', dm->out) == EOF) {
-        dm->failed = 1;
-        broker_reject(dm->b, d->tag, 1);
-        return;
-    }
-    dm->written++;
-    dm->last_tag = d->tag;
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) == 0 && name[n] == '.')
+        snprintf(buf, buflen, "%s", name);
+    else
+        broker_queue_name(buf, buflen, prefix, name);
 }
 
-/* Makes written lines durable, then acks them. */
-static int commit(struct dump *dm)
+/* 1 when qname is PREFIX.SUFFIX. */
+static int is_queue(const char *qname, const char *prefix, const char *suffix)
 {
-    if (!dm->last_tag)
+    char name[256];
+    return strcmp(qname, broker_queue_name(name, sizeof(name), prefix, suffix)) == 0;
+}
+
+/* Checks the flags that only make sense together; 0, or 2 after saying why. */
+static int check_usage(const struct dump_cli *cli, int argc)
+{
+    const char *why = NULL;
+    if (!cli->queue)
+        why = "--queue is required";
+    else if (optind < argc)
+        why = "unexpected argument";
+    else if (cli->peek && cli->take)
+        why = "--peek and --take exclude each other";
+    else if (cli->format == OUTPUT_CSV && !cli->fields)
+        why = "--format csv needs --fields (the columns)";
+    if (!why)
         return 0;
-    if (fflush(dm->out) != 0 || (dm->sync_fd >= 0 && fdatasync(dm->sync_fd) != 0)) {
-        LOG_E("cannot write output", "err=\"%m\"");
-        return -1;
-    }
-    /* One ack covers every line written so far: tags on a channel only increase. */
-    int rc = broker_ack(dm->b, dm->last_tag, 1);
-    dm->last_tag = 0;
-    return rc;
+    fprintf(stderr, "trawl-dump: %s\nTry 'trawl-dump --help'.\n", why);
+    return 2;
 }
-
-/* The flags of trawl-dump's own, as read. */
-struct dump_cli {
-    const char *queue, *output;
-    double idle_exit_s;
-    size_t count;
-};
-
-#define AT(f) offsetof(struct dump_cli, f)
-
-static const struct flag DUMP_FLAGS[] = {
-    {.name = "queue", .value_name = "NAME", .type = FLAG_STRING, .offset = AT(queue),
-     .section = "Options", .help = "records, dead, urls (or any suffix after 'PREFIX.')"},
-    {.name = "output", .value_name = "FILE", .type = FLAG_STRING, .offset = AT(output),
-     .help = "append to FILE (default: standard output)"},
-    {.name = "idle-exit", .value_name = "SECONDS", .type = FLAG_SECONDS,
-     .offset = AT(idle_exit_s), .min = 0.001, .max = 1e7,
-     .help = "exit 0 once the queue stayed empty for this long"},
-    {.name = "count", .value_name = "N", .type = FLAG_SIZE, .offset = AT(count), .min = 1,
-     .max = 1e15, .help = "exit 0 after N messages"},
-    {0},
-};
 
 int main(int argc, char **argv)
 {
@@ -104,67 +140,62 @@ int main(int argc, char **argv)
     int status = flags_parse(argc, argv, &program);
     if (status >= 0)
         return status;
-    struct dump dm = {.sync_fd = -1, .limit = cli.count};
-    const char *queue = cli.queue, *output = cli.output;
-    double idle_exit_s = cli.idle_exit_s;
-    char err[1024];
-    if (!queue || optind < argc) {
-        fprintf(stderr, "trawl-dump: %s\nTry 'trawl-dump --help'.\n",
-                queue ? "unexpected argument" : "--queue is required");
-        return 2;
-    }
+    status = check_usage(&cli, argc);
+    if (status)
+        return status;
     log_init("trawl-dump", cfg.log_level, cfg.log_format);
-    dm.out = output ? fopen(output, "a") : stdout;
-    if (!dm.out) {
-        LOG_E("cannot open output", "file=%s err=\"%m\"", output);
+
+    char qname[256];
+    full_queue_name(qname, sizeof(qname), cfg.prefix, cli.queue);
+    int standard = is_queue(qname, cfg.prefix, "urls") || is_queue(qname, cfg.prefix, "records") ||
+                   is_queue(qname, cfg.prefix, "dead");
+    /* Only the outputs are drained by default: anything else (the URLs, the retry queues, a
+     * queue of your own) is read without removing it unless --take says so. */
+    int drained = is_queue(qname, cfg.prefix, "records") || is_queue(qname, cfg.prefix, "dead");
+    struct reader_opts ro = {
+        .queue = qname,
+        .mode = cli.take || (drained && !cli.peek) ? READER_TAKE : READER_PEEK,
+        .count = cli.count,
+        .idle_exit_s = cli.idle_exit_s,
+    };
+    struct output_opts oo = {cli.output, (enum output_format)cli.format, cli.fields,
+                             cli.with_headers};
+    char err[1024];
+    struct output *out = output_open(&oo, err, sizeof(err));
+    if (!out) {
+        LOG_E("cannot open output", "err=\"%s\"", err);
         return 1;
     }
-    if (output)
-        dm.sync_fd = fileno(dm.out);
-    char qname[256];
-    broker_queue_name(qname, sizeof(qname), cfg.prefix, queue);
     int rc = 1;
-    dm.b = broker_connect(cfg.amqp_url, "trawl-dump", 30, 10000, err, sizeof(err));
-    if (!dm.b || broker_declare_queues(dm.b, cfg.prefix, cfg.queue_type, err, sizeof(err)) < 0 ||
-        broker_consume(dm.b, qname, 500, err, sizeof(err)) < 0) {
+    struct reader_stats stats = {0};
+    struct broker *b = broker_connect(cfg.amqp_url, "trawl-dump", 30, 10000, err, sizeof(err));
+    /* The standard queues are declared, as every program does, so that a dump started before
+     * the producer waits for records instead of failing. Any other name must exist: a dump
+     * never creates a queue out of a typo. */
+    if (!b || (standard && broker_declare_queues(b, cfg.prefix, cfg.queue_type, err,
+                                                 sizeof(err)) < 0)) {
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
+    ro.ready_at_start = broker_queue_ready(b, qname, err, sizeof(err));
+    if (ro.ready_at_start < 0) {
+        LOG_E("cannot start", "err=\"%s\"", err);
+        goto out;
+    }
+    LOG_I("reading", "queue=%s mode=%s ready=%ld", qname,
+          ro.mode == READER_PEEK ? "peek" : "take", ro.ready_at_start);
     struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART: poll returns */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    struct broker_events ev = {.on_delivery = on_delivery, .arg = &dm};
-    uint64_t last_activity = loop_now_ms();
-    while (!stopping) {
-        unsigned long long before = dm.written;
-        if (broker_wait(dm.b, &ev, 200) < 0) {
-            LOG_E("broker connection lost", "err=\"%s\"", broker_error(dm.b));
-            goto out;
-        }
-        if (dm.failed) {
-            LOG_E("cannot write output", "err=\"%m\"");
-            goto out;
-        }
-        if (commit(&dm) < 0)
-            goto out;
-        if (dm.limit && dm.written >= dm.limit)
-            break;
-        if (dm.written != before) {
-            last_activity = loop_now_ms();
-        } else if (idle_exit_s > 0 &&
-                   loop_now_ms() - last_activity >= (uint64_t)(idle_exit_s * 1000)) {
-            /* Nothing arrived for that long; exit if the queue really is empty. */
-            long ready = broker_queue_ready(dm.b, qname, err, sizeof(err));
-            if (ready == 0)
-                break;
-            last_activity = loop_now_ms();
-        }
-    }
-    rc = 0;
+    if (reader_run(b, out, &ro, &stopping, &stats) == 0)
+        rc = 0;
 out:
-    LOG_I("done", "queue=%s written=%llu", qname, dm.written);
-    broker_free(dm.b);
-    if (output && dm.out)
-        fclose(dm.out);
+    LOG_I("done", "queue=%s read=%llu written=%llu skipped=%llu", qname, stats.read,
+          stats.written, stats.skipped);
+    broker_free(b);
+    if (output_close(out) < 0 && rc == 0) {
+        LOG_E("cannot write output", "err=\"%m\"");
+        rc = 1;
+    }
     return rc;
 }

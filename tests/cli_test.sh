@@ -132,5 +132,33 @@ else
     sed 's/^/  /' "$tmp/readme.out"
 fi
 
+# trawl-dump
+# --help lists what the dump uses, no more (the shared table's --redis is not its), and says
+# what its exit statuses mean.
+"$dump" --help >"$tmp/dump-help"
+if grep -q -- '--redis' "$tmp/dump-help"; then
+    failed=$((failed + 1))
+    echo "FAIL trawl-dump --help lists --redis"
+else
+    passed=$((passed + 1))
+fi
+check "dump --redis is not a flag of its" 2 "unrecognized option '--redis'" err \
+    "$dump" --queue records --redis redis://x
+check "dump ignores TRAWL_REDIS_URL" 2 "^trawl-dump: --count '0'" err \
+    env TRAWL_REDIS_URL='not a url' "$dump" --queue records --count 0
+check "dump --help has an exit status section" 0 "^Exit status: 0 done.*2 usage error" out \
+    "$dump" --help
+for flag in "--peek" "--take" "--format FMT" "--fields A,B.C" "--with-headers"; do
+    check "dump --help lists $flag" 0 "^  $flag( |$)" out "$dump" --help
+done
+check "dump --format xml" 2 "^trawl-dump: --format 'xml': expected jsonl or csv" err \
+    "$dump" --queue records --format xml
+check "dump --peek --take" 2 "^trawl-dump: --peek and --take exclude each other" err \
+    "$dump" --queue urls --peek --take
+check "dump csv without fields" 2 "^trawl-dump: --format csv needs --fields" err \
+    "$dump" --queue records --format csv
+check "dump --fields with an empty name" 2 "^trawl-dump: --fields 'url,,title': expected" err \
+    "$dump" --queue records --fields url,,title
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -36,7 +36,8 @@ const struct flag CONFIG_FLAGS[] = {
      .def = "amqp://guest:guest@127.0.0.1:5672", .env = "TRAWL_AMQP_URL",
      .help = "RabbitMQ", .section = "Connections (flags win over the environment)"},
     {.name = "redis", .value_name = "URL", .type = FLAG_STRING, .offset = AT(redis_url),
-     .def = "redis://127.0.0.1:6379/0", .env = "TRAWL_REDIS_URL", .help = "Redis"},
+     .def = "redis://127.0.0.1:6379/0", .env = "TRAWL_REDIS_URL", .help = "Redis",
+     .only_in = "trawl-producer trawl-worker"}, /* trawl-dump reads RabbitMQ only */
     {.name = "prefix", .value_name = "NAME", .type = FLAG_CUSTOM, .offset = AT(prefix),
      .set = set_prefix, .def = "trawl", .env = "TRAWL_PREFIX",
      .help = "queue and key prefix: queues NAME.urls, NAME.records, NAME.dead; Redis keys "

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,18 @@
 static void *field(const struct flag_table *t, const struct flag *f)
 {
     return (char *)t->target + f->offset;
+}
+
+/* False for a flag the program does not take (flag.only_in names other programs). */
+static bool taken(const struct flag_program *p, const struct flag *f)
+{
+    if (!f->only_in)
+        return true;
+    size_t n = strlen(p->name);
+    for (const char *s = strstr(f->only_in, p->name); s; s = strstr(s + n, p->name))
+        if ((s == f->only_in || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+            return true;
+    return false;
 }
 
 static int parse_whole(const struct flag *f, const char *v, long long *out, char *err,
@@ -140,11 +153,11 @@ static int apply_defaults(const struct flag_program *p, char *err, size_t errlen
 {
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++)
-            if (f->def && apply(t, f, f->def, "", err, errlen) < 0)
+            if (taken(p, f) && f->def && apply(t, f, f->def, "", err, errlen) < 0)
                 return -1;
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++) {
-            const char *e = f->env ? getenv(f->env) : NULL;
+            const char *e = f->env && taken(p, f) ? getenv(f->env) : NULL;
             if (e && *e && apply(t, f, e, f->env, err, errlen) < 0)
                 return -1;
         }
@@ -179,10 +192,16 @@ static void wrap(FILE *out, int col, const char *text)
 void flags_help(const struct flag_program *p, FILE *out)
 {
     fputs(p->usage, out);
+    const char *heading = NULL; /* of a left-out flag: goes before the next one shown */
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++) {
             if (f->section)
-                fprintf(out, "%s:\n", f->section);
+                heading = f->section;
+            if (!taken(p, f))
+                continue;
+            if (heading)
+                fprintf(out, "%s:\n", heading);
+            heading = NULL;
             int col = fprintf(out, "  --%s%s%s", f->name, f->value_name ? " " : "",
                               f->value_name ? f->value_name : "");
             if (col >= HELP_TEXT_COLUMN - 1) {
@@ -227,6 +246,8 @@ int flags_parse(int argc, char **argv, const struct flag_program *p)
     size_t k = 0;
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++) {
+            if (!taken(p, f))
+                continue;
             opts[k] = (struct option){f->name, f->type == FLAG_SWITCH ? no_argument
                                                                         : required_argument,
                                       NULL, 0};

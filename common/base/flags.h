@@ -46,6 +46,10 @@ struct flag {
     flag_set_fn *set;           /* FLAG_CUSTOM */
     const char *env;            /* an environment variable read before the flags, or NULL */
     const char *section;        /* a --help heading printed before this flag, or NULL */
+    const char *only_in;        /* for a flag of a table several programs share: the programs
+                                   that take it ("trawl-producer trawl-worker"), or NULL for
+                                   all. Elsewhere it is neither read (argv, environment) nor
+                                   listed by --help. */
 };
 
 /* A table and the struct its offsets point into. */

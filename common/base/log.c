@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 enum log_level log_min_level = LOG_INFO;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static const char *log_program = "trawl";
@@ -150,10 +152,19 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
     snprintf(when + n, sizeof(when) - n, ".%03ldZ", ts.tv_nsec / 1000000);
 
     if (log_fmt == LOG_FORMAT_JSON) {
+        /* jansson refuses a string that is not UTF-8 (the field would be lost): a detail
+         * quoting bytes from the network is repaired first. */
+        char *repaired = NULL;
+        const char *detail = body;
+        if (!utf8_valid(body, strlen(body))) {
+            repaired = utf8_repair(body, strlen(body), true, NULL);
+            detail = repaired ? repaired : "note=\"(detail not UTF-8)\"";
+        }
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "ts", when, "level", level_names[level],
                               "program", log_program, "msg", msg);
         if (o)
-            log_detail_to_json(body, o);
+            log_detail_to_json(detail, o);
+        free(repaired);
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (line)
             fprintf(stderr, "%s\n", line);

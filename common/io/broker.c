@@ -5,6 +5,7 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 
 #define BROKER_CHANNEL 1
 #define BROKER_QUERY_CHANNEL 2  /* passive declares; a 404 there leaves channel 1 alone */
+/* broker_publish_copy's, in confirm mode: the consuming channel stays as it is, and copies
+ * are numbered apart from broker_publish's. */
+#define BROKER_COPY_CHANNEL 3
 #define BROKER_FRAME_MAX 131072
 #define BROKER_DRAIN_MAX_FRAMES 512 /* per call, so one busy connection cannot starve the loop */
 
@@ -27,6 +31,8 @@ struct broker {
     int query_channel_open;
     int confirm_mode;
     uint64_t next_seq;          /* confirm sequence number of the next publish */
+    int copy_channel_open;      /* BROKER_COPY_CHANNEL, in confirm mode */
+    uint64_t next_copy_seq;     /* ... and its next confirm sequence number */
     char content_type[128];     /* of the delivery being handed out */
     char error[512];            /* "" while healthy */
 };
@@ -68,15 +74,36 @@ static int fail(struct broker *b, const char *what, const char *why)
     return -1;
 }
 
-static int check_rpc(struct broker *b, const char *what, char *err, size_t errlen)
+/* Fails with the reply's text in err and in the broker's error. */
+static int rpc_failed(struct broker *b, amqp_rpc_reply_t r, const char *what, char *err,
+                      size_t errlen)
 {
-    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
-    if (r.reply_type == AMQP_RESPONSE_NORMAL)
-        return 0;
     char why[384];
     reply_text(r, why, sizeof(why));
     fail(b, what, why);
-    snprintf(err, errlen, "amqp %s on %s: %s", what, b->url_redacted, why);
+    /* A long reply is cut: its start names the cause. */
+    snprintf(err, errlen, "amqp %s on %s: %.200s", what, b->url_redacted, why);
+    return -1;
+}
+
+static int check_rpc(struct broker *b, const char *what, char *err, size_t errlen)
+{
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+    return r.reply_type == AMQP_RESPONSE_NORMAL ? 0 : rpc_failed(b, r, what, err, errlen);
+}
+
+/* check_rpc for calls that also return the decoded reply: a normal reply type with no method
+ * (rabbitmq-c returns NULL when it could not send) must fail with a message too. Every -1
+ * from here has written err. */
+static int check_rpc_ok(struct broker *b, const void *ok, const char *what, char *err,
+                        size_t errlen)
+{
+    if (check_rpc(b, what, err, errlen) < 0)
+        return -1;
+    if (ok)
+        return 0;
+    fail(b, what, "no reply from the broker");
+    snprintf(err, errlen, "amqp %s on %s: no reply from the broker", what, b->url_redacted);
     return -1;
 }
 
@@ -229,6 +256,20 @@ int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type 
     return 0;
 }
 
+/* A channel.close from the broker in reply to an RPC on the query channel: only that channel
+ * is gone (its close is acknowledged, and the next query opens it again); the connection
+ * and channel 1 stay healthy. Returns the reply code, or 0 for any other reply. */
+static unsigned query_channel_closed(struct broker *b, amqp_rpc_reply_t r)
+{
+    if (r.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION || r.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
+        return 0;
+    const amqp_channel_close_t *m = r.reply.decoded;
+    amqp_channel_close_ok_t ok = {0};
+    amqp_send_method(b->conn, BROKER_QUERY_CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+    b->query_channel_open = 0;
+    return m->reply_code;
+}
+
 long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen)
 {
     if (!b->query_channel_open) {
@@ -240,9 +281,22 @@ long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t e
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(b->conn, BROKER_QUERY_CHANNEL,
                                                      amqp_cstring_bytes(queue), 1, 0, 0, 0,
                                                      amqp_empty_table);
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+    char why[384];
+    reply_text(r, why, sizeof(why)); /* before the close-ok: r's method lives in a pool */
+    unsigned code = query_channel_closed(b, r);
+    if (code == AMQP_NOT_FOUND) {
+        snprintf(err, errlen, "queue '%s' does not exist on %s", queue, b->url_redacted);
+        return -1;
+    }
+    if (code) {
+        snprintf(err, errlen, "amqp passive declare of '%s' on %s: %s", queue, b->url_redacted,
+                 why);
+        return -1;
+    }
     char what[300];
     snprintf(what, sizeof(what), "passive declare of '%s'", queue);
-    if (!ok || check_rpc(b, what, err, errlen) < 0)
+    if (check_rpc_ok(b, ok, what, err, errlen) < 0)
         return -1;
     return (long)ok->message_count;
 }
@@ -258,7 +312,7 @@ int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char 
                                                      0, 0, 0, amqp_empty_table);
     char what[300];
     snprintf(what, sizeof(what), "consume from '%s'", queue);
-    if (!ok || check_rpc(b, what, err, errlen) < 0)
+    if (check_rpc_ok(b, ok, what, err, errlen) < 0)
         return -1;
     snprintf(b->consumer_tag, sizeof(b->consumer_tag), "%.*s", (int)ok->consumer_tag.len,
              (const char *)ok->consumer_tag.bytes);
@@ -296,6 +350,16 @@ int64_t broker_publish(struct broker *b, const char *queue, const void *body, si
     return broker_publish_expiring(b, queue, body, len, content_type, 0);
 }
 
+/* Publishes body on channel to the default exchange with routing key queue. 0 or -1. */
+static int publish_props(struct broker *b, amqp_channel_t channel, const char *queue,
+                         const amqp_basic_properties_t *props, const void *body, size_t len)
+{
+    amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
+    int st = amqp_basic_publish(b->conn, channel, amqp_empty_bytes, amqp_cstring_bytes(queue),
+                                0, 0, props, bytes);
+    return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.publish", amqp_error_string2(st));
+}
+
 int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
                                 size_t len, const char *content_type, uint64_t expire_ms)
 {
@@ -310,12 +374,55 @@ int64_t broker_publish_expiring(struct broker *b, const char *queue, const void 
         .delivery_mode = AMQP_DELIVERY_PERSISTENT,
         .expiration = amqp_cstring_bytes(expiration),
     };
-    amqp_bytes_t bytes = {.len = len, .bytes = (void *)body};
-    int st = amqp_basic_publish(b->conn, BROKER_CHANNEL, amqp_empty_bytes,
-                                amqp_cstring_bytes(queue), 0, 0, &props, bytes);
-    if (st != AMQP_STATUS_OK)
-        return fail(b, "basic.publish", amqp_error_string2(st));
+    if (publish_props(b, BROKER_CHANNEL, queue, &props, body, len) < 0)
+        return -1;
     return b->confirm_mode ? (int64_t)b->next_seq++ : 0;
+}
+
+/* A broker-side header that a copy must not carry: the broker counts deliveries itself. */
+static int is_delivery_count(amqp_bytes_t key)
+{
+    return key.len == 16 && memcmp(key.bytes, "x-delivery-count", 16) == 0;
+}
+
+static int open_copy_channel(struct broker *b)
+{
+    char err[512]; /* check_rpc also records the failure in b->error, which callers read */
+    amqp_channel_open(b->conn, BROKER_COPY_CHANNEL);
+    if (check_rpc(b, "channel.open", err, sizeof(err)) < 0)
+        return -1;
+    amqp_confirm_select(b->conn, BROKER_COPY_CHANNEL);
+    if (check_rpc(b, "confirm.select", err, sizeof(err)) < 0)
+        return -1;
+    b->copy_channel_open = 1;
+    b->next_copy_seq = 1;
+    return 0;
+}
+
+int64_t broker_publish_copy(struct broker *b, const char *queue, const struct broker_delivery *d)
+{
+    if (b->error[0] || (!b->copy_channel_open && open_copy_channel(b) < 0))
+        return -1;
+    const amqp_basic_properties_t *orig = d->props;
+    amqp_basic_properties_t props = *orig;
+    props._flags |= AMQP_BASIC_DELIVERY_MODE_FLAG;
+    props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+    amqp_table_entry_t *kept = NULL;
+    if (orig->_flags & AMQP_BASIC_HEADERS_FLAG && orig->headers.num_entries > 0) {
+        kept = malloc((size_t)orig->headers.num_entries * sizeof(*kept));
+        if (!kept)
+            return fail(b, "basic.publish", "out of memory");
+        int n = 0;
+        for (int i = 0; i < orig->headers.num_entries; i++)
+            if (!is_delivery_count(orig->headers.entries[i].key))
+                kept[n++] = orig->headers.entries[i];
+        props.headers = (amqp_table_t){.num_entries = n, .entries = kept};
+        if (n == 0)
+            props._flags &= ~AMQP_BASIC_HEADERS_FLAG;
+    }
+    int rc = publish_props(b, BROKER_COPY_CHANNEL, queue, &props, d->body, d->len);
+    free(kept);
+    return rc < 0 ? -1 : (int64_t)b->next_copy_seq++;
 }
 
 int broker_ack(struct broker *b, uint64_t tag, int multiple)
@@ -328,6 +435,11 @@ int broker_reject(struct broker *b, uint64_t tag, int requeue)
 {
     int st = amqp_basic_reject(b->conn, BROKER_CHANNEL, tag, requeue);
     return st == AMQP_STATUS_OK ? 0 : fail(b, "basic.reject", amqp_error_string2(st));
+}
+
+int broker_consuming(const struct broker *b)
+{
+    return b->consuming;
 }
 
 int broker_fd(const struct broker *b)
@@ -382,9 +494,80 @@ static void hand_out(struct broker *b, const amqp_envelope_t *env, const struct 
         .content_type = b->content_type,
         .delivery_count = header_delivery_count(p),
         .redelivered = env->redelivered,
+        .props = p,
     };
     if (ev->on_delivery)
         ev->on_delivery(&d, ev->arg);
+}
+
+/* One AMQP field value as JSON; NULL when out of memory. Strings that are not UTF-8 become
+ * null rather than failing the whole table. */
+static json_t *field_json(const amqp_field_value_t *v);
+
+static json_t *table_json(const amqp_table_t *t)
+{
+    json_t *o = json_object();
+    for (int i = 0; o && i < t->num_entries; i++) {
+        const amqp_table_entry_t *e = &t->entries[i];
+        char key[256];
+        snprintf(key, sizeof(key), "%.*s", (int)e->key.len, (const char *)e->key.bytes);
+        json_t *v = field_json(&e->value);
+        if (!v || json_object_set_new(o, key, v) < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *field_json(const amqp_field_value_t *v)
+{
+    switch (v->kind) {
+    case AMQP_FIELD_KIND_BOOLEAN: return json_boolean(v->value.boolean);
+    case AMQP_FIELD_KIND_I8: return json_integer(v->value.i8);
+    case AMQP_FIELD_KIND_U8: return json_integer(v->value.u8);
+    case AMQP_FIELD_KIND_I16: return json_integer(v->value.i16);
+    case AMQP_FIELD_KIND_U16: return json_integer(v->value.u16);
+    case AMQP_FIELD_KIND_I32: return json_integer(v->value.i32);
+    case AMQP_FIELD_KIND_U32: return json_integer(v->value.u32);
+    case AMQP_FIELD_KIND_I64: return json_integer(v->value.i64);
+    case AMQP_FIELD_KIND_U64: return json_integer((json_int_t)v->value.u64);
+    case AMQP_FIELD_KIND_TIMESTAMP: return json_integer((json_int_t)v->value.u64);
+    case AMQP_FIELD_KIND_F32: return json_real(v->value.f32);
+    case AMQP_FIELD_KIND_F64: return json_real(v->value.f64);
+    case AMQP_FIELD_KIND_DECIMAL: {
+        double d = v->value.decimal.value;
+        for (int i = 0; i < v->value.decimal.decimals; i++)
+            d /= 10;
+        return json_real(d);
+    }
+    case AMQP_FIELD_KIND_UTF8:
+    case AMQP_FIELD_KIND_BYTES: {
+        json_t *s = json_stringn(v->value.bytes.bytes, v->value.bytes.len);
+        return s ? s : json_null();
+    }
+    case AMQP_FIELD_KIND_ARRAY: {
+        json_t *a = json_array();
+        for (int i = 0; a && i < v->value.array.num_entries; i++) {
+            json_t *item = field_json(&v->value.array.entries[i]);
+            if (!item || json_array_append_new(a, item) < 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case AMQP_FIELD_KIND_TABLE: return table_json(&v->value.table);
+    default: return json_null();
+    }
+}
+
+json_t *broker_delivery_headers(const struct broker_delivery *d)
+{
+    const amqp_basic_properties_t *p = d->props;
+    if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
+        return json_object();
+    return table_json(&p->headers);
 }
 
 /* Handles one method frame that is not a delivery. Returns 0, or -1 when the channel or the

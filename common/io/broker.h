@@ -26,6 +26,8 @@ struct broker_delivery {
     const char *content_type;   /* "" when absent */
     long delivery_count;        /* quorum queues' x-delivery-count, 0 on first delivery */
     int redelivered;
+    const void *props;          /* rabbitmq-c's properties: for broker_publish_copy and
+                                   broker_delivery_headers only */
 };
 
 struct broker_events {
@@ -53,7 +55,9 @@ void broker_free(struct broker *b); /* closes politely when still open; NULL is 
 int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
                           char *err, size_t errlen);
 
-/* Number of ready messages in `queue` (a passive declare). -1 on error. */
+/* Number of ready messages in `queue` (a passive declare, on a channel of its own: a queue
+ * that does not exist leaves the connection healthy). -1 with err on failure, "queue 'NAME'
+ * does not exist on URL" for a missing queue. */
 long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen);
 
 /* Starts consuming `queue` with at most `prefetch` unacked deliveries. 0 or -1. */
@@ -61,6 +65,8 @@ int broker_consume(struct broker *b, const char *queue, unsigned prefetch, char 
                    size_t errlen);
 /* Cancels the consumer: no new deliveries (those in flight may still arrive). */
 int broker_cancel(struct broker *b);
+/* 1 from broker_consume until the broker's cancel-ok: deliveries may still arrive. */
+int broker_consuming(const struct broker *b);
 
 /* Puts the channel in confirm mode; publishes are then numbered 1, 2, ... */
 int broker_confirm_select(struct broker *b, char *err, size_t errlen);
@@ -74,6 +80,19 @@ int64_t broker_publish(struct broker *b, const char *queue, const void *body, si
 /* Same, with a per-message expiration (ms; 0 = none): for the delay queues. */
 int64_t broker_publish_expiring(struct broker *b, const char *queue, const void *body,
                                 size_t len, const char *content_type, uint64_t expire_ms);
+
+/* Publishes a copy of delivery d (during on_delivery only) to `queue`: same body and
+ * properties (content type, headers, ...), persistent, but without x-delivery-count, which
+ * the broker keeps for itself: the copy is a new message whose count starts at 0. Copies go
+ * on a channel of their own, always in confirm mode, numbered 1, 2, ... apart from
+ * broker_publish's; their confirms reach on_confirm. Returns the copy's number, or -1 when
+ * the connection failed (see broker_error). */
+int64_t broker_publish_copy(struct broker *b, const char *queue, const struct broker_delivery *d);
+
+/* The AMQP headers of delivery d (during on_delivery only) as a JSON object, {} when it has
+ * none: a new reference, NULL when out of memory. Numbers, strings, booleans, arrays and
+ * tables map to their JSON kind; a string that is not UTF-8 becomes null. */
+struct json_t *broker_delivery_headers(const struct broker_delivery *d);
 
 /* Acks delivery `tag`, or every unacked delivery up to and including it when multiple. */
 int broker_ack(struct broker *b, uint64_t tag, int multiple);
