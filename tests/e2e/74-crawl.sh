@@ -140,7 +140,7 @@ out=$dir/elsewhere/out-c
 check_summary "$out" "$out/records.jsonl" finished 0
 for k in 1 2; do
     want=$((port + k - 1))
-    grep -q "metrics listening=127.0.0.1:$want " "$out/worker-$k.log" ||
+    grep -E -q "metrics.*listening.*127\.0\.0\.1:$want([^0-9]|\$)" "$out/worker-$k.log" ||
         e2e_fail "(d) worker $k does not listen on $want: $(grep metrics "$out"/worker-*.log)"
     grep -q "worker $k serves metrics at http://127.0.0.1:$want/metrics" "$dir/c.log" ||
         e2e_fail "(d) crawl does not say worker $k's port: $(cat "$dir/c.log")"
