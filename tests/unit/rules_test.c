@@ -83,6 +83,17 @@ static void test_errors(void)
     }
 }
 
+/* rules_parse of a file the test expects to load; NULL, with the message shown, if not. */
+static struct rules *must_parse(const char *json)
+{
+    char err[256] = "";
+    struct rules *r = rules_parse(json, "r.json", err, sizeof(err));
+    CHECK(r != NULL);
+    if (!r)
+        fprintf(stderr, "  %s\n", err);
+    return r;
+}
+
 static void test_merge(void)
 {
     const char *json = "{\"default\": {\"price\": \"//span[@class='price']\", "
@@ -90,13 +101,10 @@ static void test_merge(void)
                        " \"hosts\": {\"Shop.Example\": {\"price\": \"//b[@id='p']/text()\","
                        " \"sku\": \"//meta[@name='sku']/@content\"},"
                        " \"other.example\": {}}}";
-    char err[256] = "";
-    struct rules *r = rules_parse(json, "r.json", err, sizeof(err));
-    CHECK(r != NULL);
-    if (!r) {
-        fprintf(stderr, "  %s\n", err);
+    struct rules *r = must_parse(json);
+    if (!r)
         return;
-    }
+    char err[256] = "";
     size_t n = 0;
     const struct rule_field *f = rules_for_host(r, "shop.example", &n);
     CHECK_EQ(n, 3);
@@ -139,11 +147,8 @@ static void test_merge(void)
 /* A field asks for a list with {"xpath", "list": true}; a plain string is not a list. */
 static void test_list_fields(void)
 {
-    char err[256] = "";
-    struct rules *r = rules_parse("{\"default\": {\"a\": \"//a\", \"b\": {\"xpath\": \"//b\", "
-                                  "\"list\": true}, \"c\": {\"xpath\": \"//c\", \"list\": false}}}",
-                                  "r.json", err, sizeof(err));
-    CHECK(r != NULL);
+    struct rules *r = must_parse("{\"default\": {\"a\": \"//a\", \"b\": {\"xpath\": \"//b\", "
+                                 "\"list\": true}, \"c\": {\"xpath\": \"//c\", \"list\": false}}}");
     size_t n = 0;
     const struct rule_field *f = rules_for_host(r, "x.com", &n);
     CHECK_EQ(n, 3);
@@ -170,13 +175,9 @@ static void test_headers(void)
                        " \"headers\": {\"default\": {\"X-Team\": \"crawl\", \"Accept-Language\": \"en\"},"
                        " \"hosts\": {\"Shop.Example\": {\"accept-language\": \"de\","
                        " \"Authorization\": \"Bearer  abc \", \"X-Empty\": \"\"}}}}";
-    char err[256] = "";
-    struct rules *r = rules_parse(json, "r.json", err, sizeof(err));
-    CHECK(r != NULL);
-    if (!r) {
-        fprintf(stderr, "  %s\n", err);
+    struct rules *r = must_parse(json);
+    if (!r)
         return;
-    }
     CHECK(rules_have_headers(r));
     size_t n = 0;
     const char *const *h = rules_headers_for_host(r, "SHOP.example", &n);
@@ -196,7 +197,7 @@ static void test_headers(void)
     CHECK_EQ(n, 0);
     rules_free(r);
 
-    r = rules_parse("{\"default\": {\"t\": \"//title\"}}", "r.json", err, sizeof(err));
+    r = must_parse("{\"default\": {\"t\": \"//title\"}}");
     CHECK(!rules_have_headers(r));
     CHECK(rules_headers_for_host(r, "a.com", &n) == NULL);
     CHECK_EQ(n, 0);
