@@ -160,5 +160,29 @@ check "dump csv without fields" 2 "^trawl-dump: --format csv needs --fields" err
 check "dump --fields with an empty name" 2 "^trawl-dump: --fields 'url,,title': expected" err \
     "$dump" --queue records --fields url,,title
 
+# worker fetch settings
+check "worker --header without a colon" 2 "^trawl-worker: --header 'X-Test one': expected NAME: VALUE" \
+    err "$worker" --header 'X-Test one'
+check "worker --header bad name" 2 "^trawl-worker: --header 'X Test: 1': not a valid header name" \
+    err "$worker" --header 'X Test: 1'
+# The value is echoed as given, so the message spans two lines.
+check "worker --header CR LF" 2 "^X-Evil: 1': the value holds a CR or LF" \
+    err "$worker" --header $'X-A: a\r\nX-Evil: 1'
+check "worker --header User-Agent" 2 \
+    "^trawl-worker: --header 'User-Agent: me': User-Agent cannot be set as a header: set it with --user-agent" \
+    err "$worker" --header 'User-Agent: me'
+check "worker --header good then bad" 2 "^trawl-worker: --header 'user-agent:x'" err \
+    "$worker" --header 'X-A: 1' --header 'X-B:2' --header 'user-agent:x'
+check "worker --proxy scheme" 2 "^trawl-worker: --proxy 'ftp://p.example:21': unsupported proxy scheme \"ftp\"" \
+    err "$worker" --proxy ftp://p.example:21
+check "worker --proxy without scheme" 2 "^trawl-worker: --proxy '127.0.0.1:3128': expected a proxy URL" \
+    err "$worker" --proxy 127.0.0.1:3128
+check "worker --keep-body-bytes" 2 "^trawl-worker: --keep-body-bytes '0': expected a whole number from 1" \
+    err "$worker" --keep-body-bytes 0
+printf '{"headers": {"hosts": {"shop.example": {"X Bad": "1"}}}}' >"$tmp/rules-bad-header.json"
+check "worker --rules bad header" 2 \
+    "^trawl-worker: --rules .*rules-bad-header.json: header \"X Bad\" \(host \"shop.example\"\): not a valid header name" \
+    err "$worker" --rules "$tmp/rules-bad-header.json"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -444,6 +444,19 @@ void job_discard(struct job *j)
     job_free(j);
 }
 
+/* The rules file's header lines for url's host (borrowed from the rules), or NULL; the host
+ * is parsed out only when the file has headers at all. */
+static const char *const *rules_headers(const struct worker *w, const char *url, size_t *n)
+{
+    *n = 0;
+    if (!rules_have_headers(w->cfg->rules))
+        return NULL;
+    char *host = url_host(url);
+    const char *const *lines = rules_headers_for_host(w->cfg->rules, host, n);
+    free(host);
+    return lines;
+}
+
 /* Slot and lease held: fetch now, or wait in line for a free transfer. */
 static void go(struct job *j)
 {
@@ -460,6 +473,7 @@ static void go(struct job *j)
         robots_request(j, &req);
     else
         revisit_request(j, &req, &conditional);
+    req.site_headers = rules_headers(w, j->msg.url, &req.nsite_headers);
     if (fetcher_start(w->fetcher, &req, on_fetch_done, j) < 0) {
         if (j->purpose == FETCH_ROBOTS)
             worker_fatal(w, "cannot fetch robots.txt", "libcurl refused the transfer");

@@ -11,7 +11,9 @@
 #include "config.h"
 #include "errcode.h"
 #include "flags.h"
+#include "header.h"
 #include "log.h"
+#include "proxy.h"
 #include "worker.h"
 
 static const char USAGE[] =
@@ -50,6 +52,32 @@ static int add_host_rate(void *target, const char *v, char *err, size_t errlen)
     }
     list->v = grown;
     list->v[list->n++] = hr;
+    return 0;
+}
+
+/* NAME: VALUE, repeatable: each one is checked and added to the list. */
+static int add_header(void *target, const char *v, char *err, size_t errlen)
+{
+    struct fetch_headers *list = target;
+    char *line = header_parse(v, err, errlen);
+    if (!line)
+        return -1;
+    char **grown = realloc(list->lines, (list->n + 1) * sizeof(*list->lines));
+    if (!grown) {
+        free(line);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    list->lines = grown;
+    list->lines[list->n++] = line;
+    return 0;
+}
+
+static int set_proxy(void *target, const char *v, char *err, size_t errlen)
+{
+    if (proxy_check(v, err, errlen) < 0)
+        return -1;
+    *(const char **)target = v;
     return 0;
 }
 
@@ -142,7 +170,9 @@ static const struct flag WORKER_FLAGS[] = {
              "many seconds"},
     {.name = "rules", .value_name = "FILE", .type = FLAG_STRING, .offset = AT(rules_path),
      .help = "extra XPath fields, JSON: {\"default\": {FIELD: XPATH}, \"hosts\": {HOST: "
-             "{FIELD: XPATH}}}"},
+             "{FIELD: XPATH}}}; a field may be {\"xpath\": XPATH, \"list\": true} (always an "
+             "array); request headers per host: \"headers\": {\"default\": {NAME: VALUE}, "
+             "\"hosts\": {HOST: {NAME: VALUE}}} (over --header)"},
     {.name = "max-links", .value_name = "N", .type = FLAG_SIZE, .offset = AT(extract.max_links),
      .min = 0, .max = 1000000, .def = "5000", .help = "links kept per page"},
     {.name = "no-text", .type = FLAG_SWITCH, .offset = AT(extract.no_text),
@@ -188,6 +218,27 @@ static const struct flag WORKER_FLAGS[] = {
     {.name = "user-agent", .value_name = "STRING", .type = FLAG_STRING,
      .offset = AT(fetch.user_agent), .def = "trawl/" TRAWL_VERSION, .section = "Fetching",
      .help = "sent with every request; its first word picks the robots.txt group"},
+    {.name = "header", .value_name = "'NAME: VALUE'", .type = FLAG_CUSTOM,
+     .offset = AT(fetch.headers), .set = add_header,
+     .help = "an extra request header (repeatable), sent with every request, robots.txt "
+             "included; the rules file's headers for a host win over one of the same name. "
+             "User-Agent is --user-agent's"},
+    {.name = "proxy", .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(fetch.proxy),
+     .set = set_proxy,
+     .help = "fetch through this proxy: http://, https://, socks4://, socks4a://, socks5:// or "
+             "socks5h://HOST:PORT. The address rule then applies to the proxy's address, "
+             "allowed on loopback and private networks since you name it; the proxy reaches "
+             "the sites, and which addresses it may reach is its own policy. Without it, the "
+             "http_proxy/https_proxy/all_proxy/no_proxy variables are ignored"},
+    {.name = "keep-body", .type = FLAG_SWITCH, .offset = AT(keep_body),
+     .help = "put the body in the record: a text type as \"body\" (UTF-8, decoded from its "
+             "charset), any other as \"body_base64\"; \"body_truncated\": true when cut at "
+             "--keep-body-bytes"},
+    {.name = "keep-body-bytes", .value_name = "N", .type = FLAG_SIZE,
+     .offset = AT(keep_body_bytes), .min = 1, .max = 1099511627776.0, .def = "1048576",
+     .help = "the most of a body --keep-body keeps (UTF-8 bytes of a text, bytes before "
+             "base64 of any other); a body over --max-bytes is a too_large dead letter "
+             "whatever this says"},
     {.name = "timeout", .value_name = "SECONDS", .type = FLAG_LONG_MS,
      .offset = AT(fetch.timeout_ms), .min = 0.1, .max = 86400, .def = "30",
      .help = "whole fetch"},
@@ -267,5 +318,8 @@ out:
     for (size_t i = 0; i < cfg.host_rates.n; i++)
         free((char *)cfg.host_rates.v[i].key);
     free(cfg.host_rates.v);
+    for (size_t i = 0; i < cfg.fetch.headers.n; i++)
+        free(cfg.fetch.headers.lines[i]);
+    free(cfg.fetch.headers.lines);
     return rc;
 }

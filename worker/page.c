@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "body.h"
 #include "extract.h"
 #include "feed.h"
 #include "log.h"
@@ -16,6 +17,11 @@ json_t *page_record(struct job *j, const struct fetch_result *r)
     json_t *rec = record_new(j->msg.url, r, time(NULL), j->msg.meta);
     if (!rec)
         return NULL;
+    if (w->cfg->keep_body &&
+        body_add(rec, r->body, r->len, r->content_type, w->cfg->keep_body_bytes) < 0) {
+        json_decref(rec);
+        return NULL;
+    }
     if (r->status == 304) {
         /* Not modified since the validators we sent: nothing to read. */
         json_object_set_new(rec, "not_modified", json_true());

@@ -34,7 +34,9 @@ struct worker_config {
     double park_after_s;        /* a URL whose host cannot take it this soon is set aside */
     int ignore_robots;          /* 1: robots.txt is not fetched nor obeyed */
     double max_crawl_delay_s;   /* a robots.txt Crawl-delay above this counts as this */
-    struct fetch_opts fetch;
+    struct fetch_opts fetch;    /* its --header lines are owned by main */
+    int keep_body;              /* --keep-body: the body goes into the record */
+    size_t keep_body_bytes;     /* ... at most this much of it */
     struct extract_opts extract;
     size_t max_items;           /* items kept per feed or sitemap */
     double revisit_ttl_s;       /* how long a revisited URL's validators are kept */

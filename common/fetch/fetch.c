@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "header.h"
 #include "log.h"
 #include "loop.h"
 
@@ -25,6 +26,7 @@ struct fetcher {
     CURLM *multi;
     struct fetch_opts opts;
     char *user_agent;
+    char *proxy;                /* --proxy, or NULL */
     struct loop_timer curl_timer;
     struct transfer *transfers; /* every transfer in flight (list), for fetcher_free */
     size_t in_flight;
@@ -173,7 +175,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
     struct transfer *t = arg;
-    if (purpose == CURLSOCKTYPE_IPCXN && !addr_allowed(&a->addr, t->f->opts.allow_private)) {
+    /* Through a proxy every connection goes to the proxy (no-proxy lists are off, see
+     * fetcher_start), whose address the user named: loopback and private are fine; the
+     * ranges refused whatever the flags stay refused. */
+    int allowed = t->f->proxy ? addr_classify(&a->addr) != ADDR_FORBIDDEN
+                              : addr_allowed(&a->addr, t->f->opts.allow_private);
+    if (purpose == CURLSOCKTYPE_IPCXN && !allowed) {
         t->blocked = 1;
         addr_format(&a->addr, t->blocked_addr, sizeof(t->blocked_addr));
         return CURL_SOCKET_BAD;
@@ -296,7 +303,10 @@ static void finish(struct transfer *t, CURLcode rc)
         r.max_age_s = max_age_of(last_header(t->easy, "Cache-Control"));
     } else {
         r.error = error_code(t, rc);
-        if (t->blocked)
+        if (t->blocked && f->proxy)
+            snprintf(detail, sizeof(detail), "refused to connect to the proxy at %s (a "
+                     "link-local, multicast or reserved address)", t->blocked_addr);
+        else if (t->blocked)
             snprintf(detail, sizeof(detail), "refused to connect to %s (not a public address)",
                      t->blocked_addr);
         else if (t->too_large)
@@ -346,8 +356,10 @@ struct fetcher *fetcher_new(struct loop *l, const struct fetch_opts *o, char *er
     f->opts = *o;
     f->user_agent = strdup(o->user_agent ? o->user_agent : "trawl");
     f->opts.user_agent = f->user_agent;
+    f->proxy = o->proxy ? strdup(o->proxy) : NULL;
+    f->opts.proxy = f->proxy;
     f->multi = curl_multi_init();
-    if (!f->multi || !f->user_agent) {
+    if (!f->multi || !f->user_agent || (o->proxy && !f->proxy)) {
         snprintf(err, errlen, "curl_multi_init failed");
         fetcher_free(f);
         return NULL;
@@ -378,12 +390,45 @@ void fetcher_free(struct fetcher *f)
     }
     loop_timer_stop(f->loop, &f->curl_timer);
     free(f->user_agent);
+    free(f->proxy);
     free(f);
 }
 
 size_t fetcher_in_flight(const struct fetcher *f)
 {
     return f->in_flight;
+}
+
+/* Appends the line unless a line of the same name is already there. 0, or -1 when out of
+ * memory. */
+static int add_header(struct transfer *t, const char *line)
+{
+    for (const struct curl_slist *l = t->headers; l; l = l->next)
+        if (header_same_name(l->data, line))
+            return 0;
+    struct curl_slist *l = curl_slist_append(t->headers, line);
+    if (!l)
+        return -1;
+    t->headers = l;
+    return 0;
+}
+
+/* The request's header lines, the most specific first so that it wins a name: the request's
+ * own, then the rules file's for its host, then --header. A handful of lines: the quadratic
+ * name check costs nothing next to a transfer. */
+static int add_headers(struct transfer *t, const struct fetch_request *req)
+{
+    const struct fetch_headers *global = &t->f->opts.headers;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (add_header(t, req->headers[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < req->nsite_headers; i++)
+        if (add_header(t, req->site_headers[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < global->n; i++)
+        if (add_header(t, global->lines[i]) < 0)
+            return -1;
+    return 0;
 }
 
 int fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_done_fn *done,
@@ -402,12 +447,8 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_done
     t->easy = curl_easy_init();
     if (!t->url || !t->easy)
         goto fail;
-    for (size_t i = 0; i < req->nheaders; i++) {
-        struct curl_slist *l = curl_slist_append(t->headers, req->headers[i]);
-        if (!l)
-            goto fail;
-        t->headers = l;
-    }
+    if (add_headers(t, req) < 0)
+        goto fail;
     CURL *e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, t->url);
     if (t->headers)
@@ -437,6 +478,11 @@ int fetcher_start(struct fetcher *f, const struct fetch_request *req, fetch_done
     if (!t->keep_partial)
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_bytes);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    /* Explicit either way: "" turns off the http_proxy family of environment variables, and
+     * no_proxy too, which would send some hosts around the proxy where on_open_socket takes
+     * every connection for the proxy's. */
+    curl_easy_setopt(e, CURLOPT_PROXY, f->proxy ? f->proxy : "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
     if (curl_multi_add_handle(f->multi, e) != CURLM_OK)
         goto fail;
     t->next = f->transfers;

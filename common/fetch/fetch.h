@@ -14,8 +14,19 @@
 struct loop;
 struct fetcher;
 
+/* Header lines in libcurl's form ("Name: value", "Name;" for an empty one; see header.h). */
+struct fetch_headers {
+    char **lines;               /* owned by whoever filled it (main: --header) */
+    size_t n;
+};
+
 struct fetch_opts {
     const char *user_agent;     /* copied */
+    struct fetch_headers headers; /* --header: sent with every request; borrowed, must
+                                   outlive the fetcher */
+    const char *proxy;          /* --proxy URL (checked by proxy_check), copied; NULL: none,
+                                   and the http_proxy family of environment variables is
+                                   ignored either way */
     long timeout_ms;            /* whole transfer */
     long connect_timeout_ms;
     long low_speed_bytes;       /* a transfer slower than this ... */
@@ -35,8 +46,12 @@ enum fetch_purpose {
 struct fetch_request {
     const char *url;
     enum fetch_purpose purpose;
-    const char *const *headers; /* "Name: value" lines added to the request, or NULL */
+    const char *const *headers; /* "Name: value" lines of this request (conditional GET),
+                                   or NULL; they win over site_headers of the same name */
     size_t nheaders;
+    const char *const *site_headers; /* the rules file's for the URL's host, or NULL; they
+                                   win over --header lines of the same name */
+    size_t nsite_headers;
     long max_redirects;         /* < 0: the fetcher's --max-redirects */
     size_t max_bytes;           /* 0: the fetcher's --max-bytes */
     int keep_partial;           /* over max_bytes: a result with the first max_bytes and

@@ -11,6 +11,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,25 @@ static void on_generic_error(void *arg, const char *fmt, ...)
 {
 }
 
-static json_t *field_value(xmlXPathObjectPtr res)
+/* An XPath number as JSON: a whole number within the range a double holds exactly is an
+ * integer, any other finite number a real, NaN and the infinities (which JSON lacks) null. */
+static json_t *number_value(double d)
+{
+    if (isnan(d) || isinf(d))
+        return json_null();
+    if (d == floor(d) && fabs(d) <= 9007199254740992.0) /* 2^53 */
+        return json_integer((json_int_t)d);
+    return json_real(d);
+}
+
+/* A field's value, by the type table of the README's "Rules file": a string result as is, a
+ * number a JSON number, a boolean a JSON boolean, a node-set the trimmed text of each node:
+ * none null, one a string, several an array. A list field wraps any of these in an array
+ * (none: [], and an evaluation error [] as well, so that its type never changes). */
+static json_t *field_value(xmlXPathObjectPtr res, bool list)
 {
     struct text t;
+    json_t *v = NULL;
     switch (res ? res->type : XPATH_UNDEFINED) {
     case XPATH_STRING:
         text_init(&t, EXTRACT_MAX_FIELD_CHARS, false);
@@ -98,42 +115,48 @@ static json_t *field_value(xmlXPathObjectPtr res)
             /* "used as is": only made valid UTF-8 and bounded, so add byte runs directly. */
             const char *s = (const char *)res->stringval;
             size_t n = strlen(s);
-            json_t *v = n <= EXTRACT_MAX_FIELD_CHARS ? json_stringn(s, n) : NULL;
-            if (v)
-                return v;
-            text_add(&t, s, n);
+            v = n <= EXTRACT_MAX_FIELD_CHARS ? json_stringn(s, n) : NULL;
+            if (!v)
+                text_add(&t, s, n);
         }
-        return text_json(&t);
-    case XPATH_NUMBER: {
-        xmlChar *s = xmlXPathCastNumberToString(res->floatval);
-        json_t *v = s ? json_string((const char *)s) : json_null();
-        xmlFree(s);
-        return v ? v : json_null();
-    }
+        if (!v)
+            v = text_json(&t);
+        break;
+    case XPATH_NUMBER:
+        v = number_value(res->floatval);
+        break;
     case XPATH_BOOLEAN:
-        return json_string(res->boolval ? "true" : "false");
+        v = json_boolean(res->boolval);
+        break;
     case XPATH_NODESET: {
         xmlNodeSetPtr ns = res->nodesetval;
         int n = ns ? ns->nodeNr : 0;
-        if (n == 0)
-            return json_null();
         if (n > EXTRACT_MAX_FIELD_VALUES)
             n = EXTRACT_MAX_FIELD_VALUES;
-        json_t *arr = n > 1 ? json_array() : NULL;
+        if (n == 0)
+            return list ? json_array() : json_null();
+        json_t *arr = n > 1 || list ? json_array() : NULL;
         for (int i = 0; i < n; i++) {
             text_init(&t, EXTRACT_MAX_FIELD_CHARS, false);
             text_add_node(&t, ns->nodeTab[i]);
-            json_t *v = text_json(&t);
+            json_t *one = text_json(&t);
             if (!arr)
-                return v ? v : json_null();
-            if (v)
-                json_array_append_new(arr, v);
+                return one ? one : json_null();
+            if (one)
+                json_array_append_new(arr, one);
         }
         return arr ? arr : json_null();
     }
     default:
-        return json_null();
+        break;
     }
+    if (!list)
+        return v ? v : json_null();
+    json_t *arr = json_array();
+    if (arr && v && !json_is_null(v))
+        json_array_append(arr, v);
+    json_decref(v);
+    return arr ? arr : json_null();
 }
 
 static void add_fields(json_t *record, xmlDocPtr doc, const struct rule_field *f, size_t n)
@@ -150,13 +173,13 @@ static void add_fields(json_t *record, xmlDocPtr doc, const struct rule_field *f
             ctx->opLimit = EXTRACT_XPATH_OP_LIMIT;
             ctx->opCount = 0;
             xmlXPathObjectPtr res = xmlXPathCompiledEval(f[i].expr, ctx);
-            json_object_set_new(fields, f[i].name, field_value(res));
+            json_object_set_new(fields, f[i].name, field_value(res, f[i].list));
             xmlXPathFreeObject(res);
         }
         xmlXPathFreeContext(ctx);
     } else if (n > 0) {
         for (size_t i = 0; i < n; i++)
-            json_object_set_new(fields, f[i].name, json_null());
+            json_object_set_new(fields, f[i].name, f[i].list ? json_array() : json_null());
     }
     json_object_set_new(record, "fields", fields ? fields : json_object());
 }

@@ -13,6 +13,7 @@
 #define TRAWL_FEED_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FEED_MAX_INFLATED_BYTES (50u << 20) /* a gzip body may inflate to this, no more */
@@ -86,5 +87,14 @@ int feed_parse(const char *body, size_t len, const char *content_type, const cha
 
 /* A short text for a feed_parse return code ("not a feed", ...). */
 const char *feed_strerror(int code);
+
+/* The start of any text body as UTF-8, at most max_out bytes of it, cut at a character:
+ * decoded from the charset a feed would be read with (the choice is made on the whole body;
+ * feed_int.h's feed_decode_charset), invalid input as U+FFFD. --keep-body's text, so that a
+ * feed and a kept body never disagree on a charset. Returns a malloc'd NUL-terminated string
+ * (caller frees; its length in *out_len) and sets *cut when some of the body did not fit;
+ * NULL when out of memory. */
+char *feed_decode_text(const char *body, size_t len, const char *content_type, size_t max_out,
+                       size_t *out_len, bool *cut);
 
 #endif

@@ -429,6 +429,32 @@ static char *rewrite(const char *u, size_t n, size_t *out_len)
     return o.p;
 }
 
+char *feed_decode_text(const char *body, size_t len, const char *content_type, size_t max_out,
+                       size_t *out_len, bool *cut)
+{
+    char cs[64];
+    feed_decode_charset(body, len, content_type, cs);
+    /* Input enough for max_out bytes of output and a little more, so that a sequence the
+     * input cut splits (decoded as U+FFFD) lies past the output's own cut: UTF-8 and 8-bit
+     * charsets give at least a byte per input byte, UTF-16 and UTF-32 at least one per four. */
+    size_t unit = strcmp(cs, "utf-8") == 0 ? 1 : 4;
+    size_t in_len = max_out < (SIZE_MAX - 8) / unit && len > max_out * unit + 8
+                        ? max_out * unit + 8 : len;
+    size_t n = 0;
+    char *text = to_utf8(body, in_len, cs, &n);
+    if (!text)
+        return NULL;
+    *cut = in_len < len || n > max_out;
+    if (n > max_out) {
+        n = max_out;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--; /* text[n] continues a character: cut before that character */
+        text[n] = '\0';
+    }
+    *out_len = n;
+    return text;
+}
+
 char *feed_decode_xml(const char *body, size_t len, const char *content_type, size_t *out_len)
 {
     char cs[64];

@@ -1,11 +1,16 @@
-/* rules.h -- the --rules file: named XPath fields, by default and per host.
+/* rules.h -- the --rules file: named XPath fields and request headers, by default and per
+ * host.
  *
- * File format (JSON): {"default": {FIELD: XPATH, ...}, "hosts": {"HOST": {FIELD: XPATH}}}.
- * Every XPath is compiled at load time, so a bad one is a start-up error naming the field. */
+ * File format (JSON): {"default": {FIELD: SPEC, ...}, "hosts": {"HOST": {FIELD: SPEC}},
+ * "headers": {"default": {NAME: VALUE}, "hosts": {"HOST": {NAME: VALUE}}}}, every key
+ * optional. SPEC is an XPath string, or {"xpath": XPATH, "list": true} for a field that is
+ * always an array. Every XPath is compiled and every header checked at load time, so a bad
+ * one is a start-up error naming the field or header and the host. */
 #ifndef TRAWL_RULES_H
 #define TRAWL_RULES_H
 
 #include <libxml/xpath.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rules;
@@ -14,6 +19,7 @@ struct rule_field {
     const char *name;          /* field name, borrowed from the rules */
     const char *xpath;         /* the expression as written */
     xmlXPathCompExprPtr expr;  /* compiled once, evaluated per page */
+    bool list;                 /* {"list": true}: the value is always an array */
 };
 
 /* Loads and compiles a rules file. Returns NULL with a message naming the file and the field
@@ -26,6 +32,15 @@ struct rules *rules_parse(const char *json_text, const char *name, char *err, si
 /* The fields that apply to `host`: the host's own fields plus the defaults it does not
  * override. The array is borrowed from the rules; *count receives its length. */
 const struct rule_field *rules_for_host(const struct rules *r, const char *host, size_t *count);
+
+/* The request header lines for a URL on `host` (libcurl's form, see header.h): the host's
+ * own under "headers" plus the default ones it does not override. Borrowed from the rules;
+ * *count receives the length (0 when the file has no headers, r is NULL or host is NULL). */
+const char *const *rules_headers_for_host(const struct rules *r, const char *host,
+                                          size_t *count);
+
+/* true when the file has any header lines: callers skip the host lookup otherwise. */
+bool rules_have_headers(const struct rules *r);
 
 void rules_free(struct rules *r);
 

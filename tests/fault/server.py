@@ -429,6 +429,13 @@ async def case_hang(r):
     return False
 
 
+async def case_headers(r):
+    # 200 text/plain: the request's headers, one "name: value" line each (names lower-case,
+    # sorted), so that a record kept with --keep-body shows what the server received.
+    lines = "".join(f"{k}: {v}\n" for k, v in sorted(r.headers.items()))
+    return await r.reply(200, lines.encode("utf-8", "replace"), ctype="text/plain; charset=utf-8")
+
+
 async def case_not_found(r):
     # Anything else: 404 with a small page.
     return await r.reply(404, page("not found"))

@@ -1,5 +1,5 @@
-/* rules_test.c -- the --rules file: every error names the file, the field and the host, and
- * a host's fields are its own plus the defaults it does not override. */
+/* rules_test.c -- the --rules file: every error names the file, the field or header and the
+ * host, and a host's fields and headers are its own plus the defaults it does not override. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,29 @@ static const struct bad_case bad_cases[] = {
     {"{\"default\": {\"a\": \"//x\", \"a\": \"//y\"}}", "duplicate object key"},
     {"{\"hosts\": {\"A.com\": {}, \"a.com\": {}}}", "host \"a.com\" is listed twice"},
     {"{\"default\": {\"\": \"//x\"}}", "empty field name (default)"},
+    {"{\"default\": {\"p\": {\"list\": true}}}",
+     "field \"p\" (default): XPath must be a string, or {\"xpath\": XPATH, \"list\": true}"},
+    {"{\"default\": {\"p\": {\"xpath\": \"//a\", \"list\": 1}}}", "field \"p\" (default): XPath"},
+    {"{\"default\": {\"p\": {\"xpath\": \"//a\", \"all\": true}}}", "field \"p\" (default): XPath"},
+    {"{\"hosts\": {\"a.com\": {\"p\": {\"xpath\": \"//[\"}}}}",
+     "field \"p\" (host \"a.com\"): invalid XPath \"//[\""},
+    {"{\"headers\": []}", "r.json: \"headers\" must be an object"},
+    {"{\"headers\": {\"host\": {}}}", "r.json: unknown key \"host\" in \"headers\""},
+    {"{\"headers\": {\"hosts\": []}}", "r.json: \"headers\": \"hosts\" must be an object"},
+    {"{\"headers\": {\"hosts\": {\"a.com\": \"X: y\"}}}",
+     "r.json: \"headers\": host \"a.com\" must be an object {NAME: VALUE}"},
+    {"{\"headers\": {\"default\": {\"X Bad\": \"v\"}}}",
+     "r.json: header \"X Bad\" (default): not a valid header name"},
+    {"{\"headers\": {\"hosts\": {\"shop.example\": {\"X-A\": \"a\\r\\nEvil: 1\"}}}}",
+     "r.json: header \"X-A\" (host \"shop.example\"): the value holds a CR or LF"},
+    {"{\"headers\": {\"hosts\": {\"a.com\": {\"user-agent\": \"x\"}}}}",
+     "header \"user-agent\" (host \"a.com\"): User-Agent cannot be set as a header: set it with "
+     "--user-agent"},
+    {"{\"headers\": {\"default\": {\"X-A\": 1}}}", "header \"X-A\" (default): the value must be a string"},
+    {"{\"headers\": {\"default\": {\"X-A\": \"1\", \"x-a\": \"2\"}}}",
+     "header \"x-a\" (default) is listed twice"},
+    {"{\"headers\": {\"hosts\": {\"A.com\": {}, \"a.com\": {}}}}",
+     "host \"a.com\" is listed twice in \"headers\""},
 };
 
 static void test_errors(void)
@@ -60,6 +83,17 @@ static void test_errors(void)
     }
 }
 
+/* rules_parse of a file the test expects to load; NULL, with the message shown, if not. */
+static struct rules *must_parse(const char *json)
+{
+    char err[256] = "";
+    struct rules *r = rules_parse(json, "r.json", err, sizeof(err));
+    CHECK(r != NULL);
+    if (!r)
+        fprintf(stderr, "  %s\n", err);
+    return r;
+}
+
 static void test_merge(void)
 {
     const char *json = "{\"default\": {\"price\": \"//span[@class='price']\", "
@@ -67,13 +101,10 @@ static void test_merge(void)
                        " \"hosts\": {\"Shop.Example\": {\"price\": \"//b[@id='p']/text()\","
                        " \"sku\": \"//meta[@name='sku']/@content\"},"
                        " \"other.example\": {}}}";
-    char err[256] = "";
-    struct rules *r = rules_parse(json, "r.json", err, sizeof(err));
-    CHECK(r != NULL);
-    if (!r) {
-        fprintf(stderr, "  %s\n", err);
+    struct rules *r = must_parse(json);
+    if (!r)
         return;
-    }
+    char err[256] = "";
     size_t n = 0;
     const struct rule_field *f = rules_for_host(r, "shop.example", &n);
     CHECK_EQ(n, 3);
@@ -113,6 +144,67 @@ static void test_merge(void)
     rules_free(NULL);
 }
 
+/* A field asks for a list with {"xpath", "list": true}; a plain string is not a list. */
+static void test_list_fields(void)
+{
+    struct rules *r = must_parse("{\"default\": {\"a\": \"//a\", \"b\": {\"xpath\": \"//b\", "
+                                 "\"list\": true}, \"c\": {\"xpath\": \"//c\", \"list\": false}}}");
+    size_t n = 0;
+    const struct rule_field *f = rules_for_host(r, "x.com", &n);
+    CHECK_EQ(n, 3);
+    CHECK(find(f, n, "a") && !find(f, n, "a")->list);
+    CHECK(find(f, n, "b") && find(f, n, "b")->list && strcmp(find(f, n, "b")->xpath, "//b") == 0);
+    CHECK(find(f, n, "c") && !find(f, n, "c")->list);
+    rules_free(r);
+}
+
+/* 1 when lines (n of them) hold exactly `want` among them. */
+static int has_line(const char *const *lines, size_t n, const char *want)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i], want) == 0)
+            return 1;
+    return 0;
+}
+
+/* Header lines: a host's own plus the defaults it does not override (names ignore case);
+ * files without "headers" have none; a host in "headers" only keeps the default fields. */
+static void test_headers(void)
+{
+    const char *json = "{\"default\": {\"t\": \"//title\"},"
+                       " \"headers\": {\"default\": {\"X-Team\": \"crawl\", \"Accept-Language\": \"en\"},"
+                       " \"hosts\": {\"Shop.Example\": {\"accept-language\": \"de\","
+                       " \"Authorization\": \"Bearer  abc \", \"X-Empty\": \"\"}}}}";
+    struct rules *r = must_parse(json);
+    if (!r)
+        return;
+    CHECK(rules_have_headers(r));
+    size_t n = 0;
+    const char *const *h = rules_headers_for_host(r, "SHOP.example", &n);
+    CHECK_EQ(n, 4);
+    CHECK(has_line(h, n, "accept-language: de"));
+    CHECK(has_line(h, n, "Authorization: Bearer  abc"));
+    CHECK(has_line(h, n, "X-Empty;"));
+    CHECK(has_line(h, n, "X-Team: crawl"));
+    CHECK(!has_line(h, n, "Accept-Language: en"));
+    h = rules_headers_for_host(r, "other.example", &n);
+    CHECK_EQ(n, 2);
+    CHECK(has_line(h, n, "Accept-Language: en"));
+    const struct rule_field *f = rules_for_host(r, "shop.example", &n);
+    CHECK_EQ(n, 1); /* the default field */
+    CHECK(f && strcmp(f[0].name, "t") == 0);
+    rules_headers_for_host(r, NULL, &n);
+    CHECK_EQ(n, 0);
+    rules_free(r);
+
+    r = must_parse("{\"default\": {\"t\": \"//title\"}}");
+    CHECK(!rules_have_headers(r));
+    CHECK(rules_headers_for_host(r, "a.com", &n) == NULL);
+    CHECK_EQ(n, 0);
+    rules_free(r);
+    CHECK(!rules_have_headers(NULL));
+}
+
 static void test_load_file(void)
 {
     char path[] = "/tmp/trawl-rules-test-XXXXXX";
@@ -138,6 +230,8 @@ int main(void)
 {
     test_errors();
     test_merge();
+    test_list_fields();
+    test_headers();
     test_load_file();
     return check_summary();
 }
