@@ -28,6 +28,13 @@ enum flag_type {
     FLAG_CUSTOM,    /* `set` parses it */
 };
 
+/* Where a flag's value came from, when the flag keeps it (keep_origin). */
+enum flag_origin {
+    FLAG_FROM_DEFAULT = 0,      /* its default (or the field as initialised) */
+    FLAG_FROM_ENV,              /* its environment variable */
+    FLAG_FROM_ARGV,             /* the command line */
+};
+
 /* Parses value into the field at target; 0, or -1 with err saying what was expected (the
  * parser puts "--NAME 'VALUE': " before it). */
 typedef int flag_set_fn(void *target, const char *value, char *err, size_t errlen);
@@ -46,6 +53,12 @@ struct flag {
     flag_set_fn *set;           /* FLAG_CUSTOM */
     const char *env;            /* an environment variable read before the flags, or NULL */
     const char *section;        /* a --help heading printed before this flag, or NULL */
+    int keep_origin;            /* 1: where the value came from is stored, as an enum
+                                   flag_origin, at origin_offset (for messages such as
+                                   "cannot connect ... (from TRAWL_AMQP_URL)") */
+    size_t origin_offset;
+    int redact;                 /* 1: a URL that may hold a password: a message quoting a bad
+                                   value masks everything before its last '@' */
 };
 
 /* A table and the struct its offsets point into. */
