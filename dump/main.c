@@ -124,7 +124,8 @@ int main(int argc, char **argv)
     char qname[256];
     broker_queue_name(qname, sizeof(qname), cfg.prefix, queue);
     int rc = 1;
-    dm.b = broker_connect(cfg.amqp_url, "trawl-dump", 30, 10000, err, sizeof(err));
+    dm.b = broker_connect(cfg.amqp_url, config_amqp_from(&cfg), "trawl-dump", 30, 10000, err,
+                         sizeof(err));
     if (!dm.b || broker_declare_queues(dm.b, cfg.prefix, cfg.queue_type, err, sizeof(err)) < 0 ||
         broker_consume(dm.b, qname, 500, err, sizeof(err)) < 0) {
         LOG_E("cannot start", "err=\"%s\"", err);
