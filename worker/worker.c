@@ -73,17 +73,10 @@ static void teardown_brokers(struct worker *w);
 /* Keeps the failure for the give-up message and logs it, sparingly (reach_failed). */
 static void broker_failed(struct worker *w, const char *err)
 {
-    uint64_t now = loop_now_ms();
     snprintf(w->broker_error, sizeof(w->broker_error), "%s", err);
-    if (!reach_failed(&w->broker_failures, now))
-        return;
-    if (w->broker_failures.count == 1)
-        LOG_W(w->broker_reached ? "broker reconnect failed" : "broker connect failed",
-              "err=\"%s\" (retrying)", err);
-    else
-        LOG_W("broker still unreachable", "err=\"%s\" failures=%llu for_s=%llu (retrying)", err,
-              (unsigned long long)w->broker_failures.count,
-              (unsigned long long)((now - w->broker_failures.since_ms) / 1000));
+    reach_failed(&w->broker_failures,
+                 w->broker_reached ? "broker reconnect failed" : "broker connect failed",
+                 "broker still unreachable", err, "retrying");
 }
 
 /* The start-up deadline, in ms from now (UINT64_MAX: none). A worker that has not reached the

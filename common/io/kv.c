@@ -118,17 +118,9 @@ static void schedule_reconnect(struct kv *kv)
 /* Keeps the failure for kv_error and logs it, sparingly (reach_failed). */
 static void connect_failed(struct kv *kv, const char *why)
 {
-    uint64_t now = loop_now_ms();
     snprintf(kv->error, sizeof(kv->error), "%s", why);
-    if (!reach_failed(&kv->failures, now))
-        return;
-    if (kv->failures.count == 1)
-        LOG_W("redis connect failed", "err=\"%s\" (retrying%s)", why,
-              kv->reached ? "; no fetches until it is back" : "");
-    else
-        LOG_W("redis still unreachable", "err=\"%s\" failures=%llu for_s=%llu (retrying)", why,
-              (unsigned long long)kv->failures.count,
-              (unsigned long long)((now - kv->failures.since_ms) / 1000));
+    reach_failed(&kv->failures, "redis connect failed", "redis still unreachable", why,
+                 kv->reached ? "retrying; no fetches until it is back" : "retrying");
 }
 
 static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)

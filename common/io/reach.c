@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "loop.h"
 
 /* The errno values a TCP connect ends with, in the order reach_errno_of tries them. */
@@ -120,14 +121,17 @@ int reach_probe(const char *host, int port, int timeout_ms)
     return rc;
 }
 
-int reach_failed(struct reach_failures *f, uint64_t now)
+void reach_failed(struct reach_failures *f, const char *first, const char *again,
+                  const char *err, const char *note)
 {
+    uint64_t now = loop_now_ms();
     if (f->count++ == 0) {
         f->since_ms = f->logged_ms = now;
-        return 1;
+        LOG_W(first, "err=\"%s\" (%s)", err, note);
+    } else if (now - f->logged_ms >= REACH_LOG_EVERY_MS) {
+        f->logged_ms = now;
+        LOG_W(again, "err=\"%s\" failures=%llu for_s=%llu (%s)", err,
+              (unsigned long long)f->count, (unsigned long long)((now - f->since_ms) / 1000),
+              note);
     }
-    if (now - f->logged_ms < REACH_LOG_EVERY_MS)
-        return 0;
-    f->logged_ms = now;
-    return 1;
 }

@@ -49,7 +49,10 @@ struct reach_failures {
     uint64_t logged_ms;         /* when one was last logged */
 };
 
-/* Counts one more failure at now; returns 1 when this one is to be logged. */
-int reach_failed(struct reach_failures *f, uint64_t now);
+/* Counts one more failure and logs it (warn) when due: the first of a run as `first`
+ * ("redis connect failed"), later ones as `again` ("redis still unreachable") with the count
+ * and for how long; err is the failure's message, note what happens now ("retrying"). */
+void reach_failed(struct reach_failures *f, const char *first, const char *again,
+                  const char *err, const char *note);
 
 #endif

@@ -10,30 +10,15 @@ prefix=e2e-diag-$$
 dir=$(e2e_dir "$prefix")
 worker=$BUILD/worker/trawl-worker
 
-# wait_status PID SECONDS -- waits for PID to exit within SECONDS and sets STATUS to its exit
-# status (not in a subshell: only this shell can wait for it); kills it and fails on the
-# deadline.
-wait_status()
-{
-    local deadline=$((SECONDS + $2))
-    STATUS=0
-    while kill -0 "$1" 2>/dev/null; do
-        if ((SECONDS >= deadline)); then
-            kill -9 "$1" 2>/dev/null || true
-            e2e_fail "process $1 still running after $2 s"
-        fi
-        sleep 0.1
-    done
-    wait "$1" || STATUS=$?
-}
-
-# expect_give_up NAME WHAT ORIGIN -- the worker whose log is $dir/NAME.log exited 1 and its log
-# names WHAT (the address) and ORIGIN (the flag or variable it came from).
+# expect_give_up NAME WHAT ORIGIN FIX -- the worker whose log is $dir/NAME.log (started under
+# `timeout 20`) exited 1 and its log names WHAT (the address), ORIGIN (the flag or variable it
+# came from) and FIX (what to set).
 expect_give_up()
 {
-    local log=$dir/$1.log
-    wait_status "${pids[$1]}" 20
-    ((STATUS == 1)) || e2e_fail "$1: exit $STATUS, want 1 ($(tail -3 "$log"))"
+    local log=$dir/$1.log status=0
+    wait "${pids[$1]}" || status=$?
+    ((status == 1)) ||
+        e2e_fail "$1: exit $status, want 1 (124: still running at 20 s): $(tail -3 "$log")"
     awk -v a="$2" -v o="(from $3)" 'index($0, "cannot start") && index($0, a) && index($0, o) {
         found = 1 } END { exit !found }' "$log" ||
         e2e_fail "$1: no 'cannot start' naming $2 and $3: $(tail -3 "$log")"
@@ -43,16 +28,17 @@ expect_give_up()
 
 # Nothing listens on port 1 of the loopback: a refused connection, at once.
 declare -A pids
-"$worker" --prefix "$prefix" --redis redis://127.0.0.1:1/0 --idle-exit 2 \
+timeout 20 "$worker" --prefix "$prefix" --redis redis://127.0.0.1:1/0 --idle-exit 2 \
     2>"$dir/redis-flag.log" &
 pids[redis-flag]=$!
-TRAWL_REDIS_URL=redis://127.0.0.1:1/0 "$worker" --prefix "$prefix" --idle-exit 2 \
+TRAWL_REDIS_URL=redis://127.0.0.1:1/0 timeout 20 "$worker" --prefix "$prefix" --idle-exit 2 \
     2>"$dir/redis-env.log" &
 pids[redis-env]=$!
-"$worker" --prefix "$prefix" --amqp amqp://guest:guest@127.0.0.1:1 --idle-exit 2 \
+timeout 20 "$worker" --prefix "$prefix" --amqp amqp://guest:guest@127.0.0.1:1 --idle-exit 2 \
     2>"$dir/amqp-flag.log" &
 pids[amqp-flag]=$!
-TRAWL_AMQP_URL=amqp://guest:guest@127.0.0.1:1 "$worker" --prefix "$prefix" --idle-exit 2 \
+TRAWL_AMQP_URL=amqp://guest:guest@127.0.0.1:1 timeout 20 "$worker" --prefix "$prefix" \
+    --idle-exit 2 \
     2>"$dir/amqp-env.log" &
 pids[amqp-env]=$!
 
@@ -106,4 +92,6 @@ last=$(awk '/ progress / { l = $0 } END { print l }' "$dir/retry.log")
 e2e_dump "$prefix-retry" dead "$dir/dead-retry.jsonl"
 grep -q '"error": *"connect"' "$dir/dead-retry.jsonl" ||
     e2e_fail "the closed port is not a connect dead letter: $(cat "$dir/dead-retry.jsonl")"
+# Run with the sanitizer build too (BUILD=build-san): every exit path is clean.
+e2e_no_sanitizer_reports "$dir"/*.log
 echo "ok"
