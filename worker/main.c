@@ -188,7 +188,8 @@ static const struct flag WORKER_FLAGS[] = {
      .offset = AT(idle_exit_s), .min = 0.1, .max = 1e7,
      .help = "exit 0 once the input queue and the delay queues stayed empty, with nothing in "
              "hand and none of this worker's retries due back, for this long (default: run "
-             "until signalled)"},
+             "until signalled). Also a start-up deadline: not having reached the broker or "
+             "Redis once this long after starting exits 1"},
     {.name = "grace", .value_name = "SECONDS", .type = FLAG_SECONDS, .offset = AT(grace_s),
      .min = 0, .max = 86400, .def = "30", .help = "drain deadline after a signal"},
     {.name = "progress", .value_name = "SECONDS", .type = FLAG_SECONDS,
