@@ -168,7 +168,8 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     struct reader_stats stats = {0};
-    struct broker *b = broker_connect(cfg.amqp_url, "trawl-dump", 30, 10000, err, sizeof(err));
+    struct broker *b = broker_connect(cfg.amqp_url, config_amqp_from(&cfg), "trawl-dump", 30,
+                                      10000, err, sizeof(err));
     /* The standard queues are declared, as every program does, so that a dump started before
      * the producer waits for records instead of failing. Any other name must exist: a dump
      * never creates a queue out of a typo. */

@@ -133,8 +133,8 @@ static int ensure_broker(struct producer *p)
     uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
     while (!p->broker) {
-        p->broker = broker_connect(p->cfg.amqp_url, "trawl-producer", 60, 10000, err,
-                                   sizeof(err));
+        p->broker = broker_connect(p->cfg.amqp_url, config_amqp_from(&p->cfg), "trawl-producer",
+                                   60, 10000, err, sizeof(err));
         if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, err,
                                                sizeof(err)) == 0 &&
             broker_confirm_select(p->broker, err, sizeof(err)) == 0)
@@ -405,9 +405,9 @@ static int connect_redis(struct producer *p, char *err, size_t errlen)
         return -1;
     struct timeval tv = {10, 0};
     p->redis = redisConnectWithTimeout(ep.host, ep.port, tv);
+    const char *origin = config_redis_from(&p->cfg);
     if (!p->redis || p->redis->err) {
-        snprintf(err, errlen, "redis connect to %s:%d: %s", ep.host, ep.port,
-                 p->redis ? p->redis->errstr : "out of memory");
+        kv_explain(&ep, origin, p->redis ? p->redis->errstr : "out of memory", NULL, err, errlen);
         return -1;
     }
     redisSetTimeout(p->redis, tv);
@@ -419,8 +419,7 @@ static int connect_redis(struct producer *p, char *err, size_t errlen)
         r = redisCommand(p->redis, "SELECT %d", ep.db);
     }
     if (!r || r->type == REDIS_REPLY_ERROR) {
-        snprintf(err, errlen, "redis %s:%d: %s", ep.host, ep.port,
-                 r ? r->str : p->redis->errstr);
+        kv_explain(&ep, origin, r ? NULL : p->redis->errstr, r ? r->str : NULL, err, errlen);
         freeReplyObject(r);
         return -1;
     }
@@ -543,7 +542,8 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"out of memory\"");
         goto out;
     }
-    p.broker = broker_connect(p.cfg.amqp_url, "trawl-producer", 60, 10000, err, sizeof(err));
+    p.broker = broker_connect(p.cfg.amqp_url, config_amqp_from(&p.cfg), "trawl-producer", 60,
+                              10000, err, sizeof(err));
     if (!p.broker || broker_declare_queues(p.broker, p.cfg.prefix, p.cfg.queue_type, err,
                                            sizeof(err)) < 0 ||
         broker_confirm_select(p.broker, err, sizeof(err)) < 0) {

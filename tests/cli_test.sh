@@ -184,5 +184,54 @@ check "worker --rules bad header" 2 \
     "^trawl-worker: --rules .*rules-bad-header.json: header \"X Bad\" \(host \"shop.example\"\): not a valid header name" \
     err "$worker" --rules "$tmp/rules-bad-header.json"
 
+# diagnostics
+# A malformed server address is a usage error at flag parsing, in every program that takes the
+# flag (all three take --amqp; the producer and the worker --redis; only the worker --metrics),
+# and from the environment too, naming the variable. A password is never printed.
+for p in "$producer" "$worker" "$dump"; do
+    prog=$(basename "$p")
+    for v in localhost:5672 http://x amqp://h:0 amqp://h:99999 amqp://h:x; do
+        check "$prog --amqp $v" 2 "^$prog: --amqp '$v': expected amqp://USER:PASS@HOST:PORT\[/VHOST\]" \
+            err "$p" --amqp "$v"
+    done
+    check "$prog TRAWL_AMQP_URL" 2 "^$prog: TRAWL_AMQP_URL 'localhost:5672': expected amqp://" \
+        err env TRAWL_AMQP_URL=localhost:5672 "$p"
+    # The password is masked (the user name is kept), even in a value that is no URL.
+    for v in 'amqp://u:secret@127.0.0.1:bad' 'u:secret@127.0.0.1:5672' 'amqp://u:sec@ret@h:x'; do
+        check "$prog --amqp hides the password" 2 "^$prog: --amqp '(amqp://u:)?\*\*\*@" err \
+            "$p" --amqp "$v"
+        if grep -q -e secret -e ret@ "$tmp/err"; then
+            failed=$((failed + 1))
+            echo "FAIL $prog --amqp '$v' printed the password: $(cat "$tmp/err")"
+        fi
+    done
+    [[ $prog != trawl-dump ]] || continue # the dump reads RabbitMQ only
+    for v in 127.0.0.1:6379 redis://h:p0rt redis://h:70000 redis://h:1/x; do
+        check "$prog --redis $v" 2 "^$prog: --redis '$v': expected redis://\[:PASSWORD@\]HOST" \
+            err "$p" --redis "$v"
+    done
+    check "$prog TRAWL_REDIS_URL" 2 "^$prog: TRAWL_REDIS_URL 'redis://h:p0rt': expected redis://" \
+        err env TRAWL_REDIS_URL=redis://h:p0rt "$p"
+    check "$prog TRAWL_REDIS_URL hides the password" 2 "^$prog: TRAWL_REDIS_URL 'redis://:\*\*\*@h:x'" \
+        err env TRAWL_REDIS_URL='redis://:secret@h:x' "$p"
+done
+for v in 9091 host:notaport 127.0.0.1:99999 :9091 ::1:9091; do
+    check "worker --metrics $v" 2 "^trawl-worker: --metrics '$v': expected HOST:PORT" err \
+        "$worker" --metrics "$v"
+done
+# A flag wins over a bad variable: the given --amqp is used (a refused connection, exit 1,
+# naming the flag as its origin and the fix).
+check "flag wins over a bad TRAWL_AMQP_URL" 1 \
+    "cannot connect to RabbitMQ at 127.0.0.1:1 \(from --amqp\): connection refused .* set --amqp or TRAWL_AMQP_URL" \
+    err env TRAWL_AMQP_URL=localhost:5672 "$dump" --queue records --amqp amqp://g:g@127.0.0.1:1
+check "producer, broker refused" 1 \
+    "cannot connect to RabbitMQ at 127.0.0.1:1 \(from TRAWL_AMQP_URL\): connection refused" err \
+    env TRAWL_AMQP_URL=amqp://g:g@127.0.0.1:1 "$producer" /dev/null
+# Rates are whole counts; a fraction is told its whole equivalent.
+check "worker --rate 0.5/s" 2 "^trawl-worker: --rate '0.5/s': expected a whole COUNT per s, m or h; 0.5/s is 30/m$" \
+    err "$worker" --rate 0.5/s
+check "worker --rate-host a=0.25/m" 2 "^trawl-worker: --rate-host 'a=0.25/m': .*0.25/m is 15/h$" \
+    err "$worker" --rate-host a=0.25/m
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

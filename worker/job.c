@@ -816,6 +816,8 @@ static void settle(struct worker *w, struct job *j, int ok)
     }
     if (j->out_kind == OUT_RECORD || j->out_kind == OUT_DEAD)
         revisit_commit(j);
+    if (j->out_kind == OUT_RETRY || j->out_kind == OUT_PARKED)
+        due_add(&w->returns, loop_now_ms() + j->out_expire_ms, loop_now_ms());
     if (j->out_kind == OUT_DEAD)
         w->n.dead++;
     else if (j->out_kind == OUT_RETRY)

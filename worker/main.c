@@ -13,6 +13,7 @@
 #include "flags.h"
 #include "header.h"
 #include "log.h"
+#include "metrics.h"
 #include "proxy.h"
 #include "worker.h"
 
@@ -91,6 +92,16 @@ static int set_park_after(void *target, const char *v, char *err, size_t errlen)
         return -1;
     }
     *(double *)target = d;
+    return 0;
+}
+
+/* HOST:PORT, checked now: a typo is a usage error, not a worker that starts and then fails. */
+static int set_metrics(void *target, const char *v, char *err, size_t errlen)
+{
+    char host[256], port[8];
+    if (metrics_parse_addr(v, host, sizeof(host), port, sizeof(port), err, errlen) < 0)
+        return -1;
+    *(const char **)target = v;
     return 0;
 }
 
@@ -207,14 +218,15 @@ static const struct flag WORKER_FLAGS[] = {
      .offset = AT(idle_exit_s), .min = 0.1, .max = 1e7,
      .help = "exit 0 once the input queue and the delay queues stayed empty, with nothing in "
              "hand and none of this worker's retries due back, for this long (default: run "
-             "until signalled)"},
+             "until signalled). Also a start-up deadline: not having reached the broker or "
+             "Redis once this long after starting exits 1"},
     {.name = "grace", .value_name = "SECONDS", .type = FLAG_SECONDS, .offset = AT(grace_s),
      .min = 0, .max = 86400, .def = "30", .help = "drain deadline after a signal"},
     {.name = "progress", .value_name = "SECONDS", .type = FLAG_SECONDS,
      .offset = AT(progress_s), .min = 0.1, .max = 86400, .def = "5",
      .help = "interval of the progress line"},
-    {.name = "metrics", .value_name = "HOST:PORT", .type = FLAG_STRING,
-     .offset = AT(metrics_addr), .help = "serve Prometheus metrics at http://HOST:PORT/metrics"},
+    {.name = "metrics", .value_name = "HOST:PORT", .type = FLAG_CUSTOM,
+     .offset = AT(metrics_addr), .set = set_metrics, .help = "serve Prometheus metrics at http://HOST:PORT/metrics"},
     {.name = "user-agent", .value_name = "STRING", .type = FLAG_STRING,
      .offset = AT(fetch.user_agent), .def = "trawl/" TRAWL_VERSION, .section = "Fetching",
      .help = "sent with every request; its first word picks the robots.txt group"},

@@ -70,24 +70,72 @@ static void drain_brokers(struct worker *w)
 static int connect_brokers(struct worker *w, char *err, size_t errlen);
 static void teardown_brokers(struct worker *w);
 
+/* Keeps the failure for the give-up message and logs it, sparingly (reach_failed). */
+static void broker_failed(struct worker *w, const char *err)
+{
+    snprintf(w->broker_error, sizeof(w->broker_error), "%s", err);
+    reach_failed(&w->broker_failures,
+                 w->broker_reached ? "broker reconnect failed" : "broker connect failed",
+                 "broker still unreachable", err, "retrying");
+}
+
+/* The start-up deadline, in ms from now (UINT64_MAX: none). A worker that has not reached the
+ * broker or Redis once since it started is misconfigured, not in an outage: with --idle-exit
+ * it gives up after that long. Outages after both were reached are waited out. */
+static uint64_t unreached_deadline_in_ms(const struct worker *w)
+{
+    if (w->cfg->idle_exit_s <= 0 || (w->broker_reached && w->kv && kv_reached(w->kv)))
+        return UINT64_MAX;
+    uint64_t deadline = w->started_ms + (uint64_t)(w->cfg->idle_exit_s * 1000);
+    uint64_t now = loop_now_ms();
+    return now >= deadline ? 0 : deadline - now;
+}
+
+/* At the start-up deadline: exit 1 with the connection's own error. Returns 1 when it gave
+ * up. */
+static int give_up_unreached(struct worker *w)
+{
+    if (unreached_deadline_in_ms(w) > 0)
+        return 0;
+    char why[1400];
+    const char *which = !w->broker_reached ? "RabbitMQ" : "Redis";
+    const char *err = !w->broker_reached ? w->broker_error : kv_error(w->kv);
+    if (!err[0])
+        err = !w->broker_reached ? "no answer" : "no answer from Redis";
+    snprintf(why, sizeof(why), "%s (%s not reached once in --idle-exit %gs since start-up: "
+             "giving up)", err, which, w->cfg->idle_exit_s);
+    worker_fatal(w, "cannot start", why);
+    return 1;
+}
+
 static void on_reconnect_timer(struct loop *l, void *arg)
 {
     struct worker *w = arg;
     (void)l;
     char err[1024];
     if (connect_brokers(w, err, sizeof(err)) == 0) {
-        LOG_I("broker reconnected", "down_ms=%llu",
-              (unsigned long long)(loop_now_ms() - w->broker_lost_at_ms));
+        if (w->broker_reached)
+            LOG_I("broker reconnected", "down_ms=%llu",
+                  (unsigned long long)(loop_now_ms() - w->broker_lost_at_ms));
+        else
+            LOG_I("broker connected", "after_ms=%llu failures=%llu",
+                  (unsigned long long)(loop_now_ms() - w->started_ms),
+                  (unsigned long long)w->broker_failures.count);
+        w->broker_reached = 1;
+        w->broker_failures.count = 0;
         w->reconnect_backoff_ms = 0;
         loop_timer_start(w->loop, &w->tick, 0); /* resumes consuming */
         return;
     }
     teardown_brokers(w);
+    broker_failed(w, err);
+    if (give_up_unreached(w))
+        return;
     w->reconnect_backoff_ms = backoff_next(w->reconnect_backoff_ms, BROKER_RECONNECT_MIN_MS,
                                             BROKER_RECONNECT_MAX_MS);
-    LOG_W("broker reconnect failed", "err=\"%s\" retry_ms=%llu", err,
-          (unsigned long long)w->reconnect_backoff_ms);
-    loop_timer_start(w->loop, &w->reconnect_timer, w->reconnect_backoff_ms);
+    /* Try once more at the deadline, not after it. */
+    uint64_t delay_ms = w->reconnect_backoff_ms, left = unreached_deadline_in_ms(w);
+    loop_timer_start(w->loop, &w->reconnect_timer, delay_ms < left ? delay_ms : left);
 }
 
 /* Closes both connections and lets go of every job: their deliveries are unacked, so the
@@ -159,15 +207,19 @@ static void log_progress(struct worker *w)
     if (h && polite * 2 > w->njobs)
         snprintf(busy, sizeof(busy), " waiting_on=politeness busiest_host=%.200s in_hand_for_it=%u",
                  h->key, h->refs);
+    uint64_t now = loop_now_ms();
     LOG_I("progress", "records=%llu feeds=%llu not_modified=%llu followed=%llu "
-          "follow_seen=%llu dead=%llu retries=%llu in_hand=%zu fetching=%zu "
+          "follow_seen=%llu dead=%llu retries=%llu retry_waiting=%llu retry_next_s=%llu "
+          "in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
           "nacks=%llu late_slots=%llu max_rss_kb=%ld%s",
           (unsigned long long)w->n.records, (unsigned long long)w->n.feeds,
           (unsigned long long)w->n.not_modified, (unsigned long long)w->n.followed,
           (unsigned long long)w->n.follow_seen,
-          (unsigned long long)w->n.dead, (unsigned long long)w->n.retries, w->njobs,
+          (unsigned long long)w->n.dead, (unsigned long long)w->n.retries,
+          (unsigned long long)due_pending(&w->returns, now),
+          (unsigned long long)((due_next_ms(&w->returns, now) + 999) / 1000), w->njobs,
           fetcher_in_flight(w->fetcher), polite, policy_host_count(w->policy),
           (unsigned long long)w->n.bytes, (unsigned long long)w->n.waits_rate,
           (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
@@ -198,6 +250,8 @@ static void on_tick(struct loop *l, void *arg)
     struct worker *w = arg;
     uint64_t now = loop_now_ms();
     drain_brokers(w); /* services heartbeats on both connections */
+    if (give_up_unreached(w))
+        return;
     if (!w->in) {
         /* Reconnecting: the reconnect timer restarts the tick. */
         return;
@@ -377,13 +431,14 @@ static void render_metrics(struct metrics_buf *o, void *arg)
 static int connect_brokers(struct worker *w, char *err, size_t errlen)
 {
     const struct common_config *c = &w->cfg->common;
-    w->out = broker_connect(c->amqp_url, "trawl-worker publish", HEARTBEAT_S, BROKER_TIMEOUT_MS,
-                            err, errlen);
+    const char *from = config_amqp_from(c);
+    w->out = broker_connect(c->amqp_url, from, "trawl-worker publish", HEARTBEAT_S,
+                            BROKER_TIMEOUT_MS, err, errlen);
     if (!w->out || broker_declare_queues(w->out, c->prefix, c->queue_type, err, errlen) < 0 ||
         broker_confirm_select(w->out, err, errlen) < 0)
         return -1;
-    w->in = broker_connect(c->amqp_url, "trawl-worker consume", HEARTBEAT_S, BROKER_TIMEOUT_MS,
-                           err, errlen);
+    w->in = broker_connect(c->amqp_url, from, "trawl-worker consume", HEARTBEAT_S,
+                           BROKER_TIMEOUT_MS, err, errlen);
     if (!w->in)
         return -1;
     loop_watch(w->loop, broker_fd(w->in), LOOP_READ, on_broker_readable, w);
@@ -415,11 +470,28 @@ int worker_run(const struct worker_config *cfg)
     loop_timer_init(&w.tick, on_tick, &w);
     loop_timer_init(&w.reconnect_timer, on_reconnect_timer, &w);
     w.exit_code = 1;
-    /* A broker that cannot be reached at start-up is a configuration problem worth an exit;
-     * once connected, outages are waited out (on_reconnect_timer). */
-    if (connect_brokers(&w, err, sizeof(err)) < 0)
+    w.started_ms = loop_now_ms();
+    /* Retries and parks wait at most the longest delay queue's time or a Retry-After. */
+    uint64_t horizon_ms = RETRY_LEVEL_MAX_MS(RETRY_LEVELS - 1);
+    if (due_init(&w.returns, horizon_ms > cfg->max_retry_after_ms ? horizon_ms
+                                                                  : cfg->max_retry_after_ms,
+                 w.started_ms) < 0) {
+        snprintf(err, sizeof(err), "out of memory");
         goto out;
-    w.kv = kv_new(w.loop, cfg->common.redis_url, err, sizeof(err));
+    }
+    /* A broker that cannot be reached yet is tried again from the loop (on_reconnect_timer),
+     * like Redis: with --idle-exit, until that long after start-up (give_up_unreached). */
+    if (connect_brokers(&w, err, sizeof(err)) == 0) {
+        w.broker_reached = 1;
+    } else {
+        teardown_brokers(&w);
+        broker_failed(&w, err);
+        err[0] = '\0';
+        w.reconnect_backoff_ms = BROKER_RECONNECT_MIN_MS;
+        loop_timer_start(w.loop, &w.reconnect_timer, w.reconnect_backoff_ms);
+    }
+    w.kv = kv_new(w.loop, cfg->common.redis_url, config_redis_from(&cfg->common), err,
+                  sizeof(err));
     if (!w.kv)
         goto out;
     struct policy_opts po = {
@@ -453,13 +525,18 @@ int worker_run(const struct worker_config *cfg)
     loop_before_sleep(w.loop, before_sleep, &w);
     loop_timer_start(w.loop, &w.tick, 0); /* starts consuming once Redis is connected */
     w.last_activity_ms = w.last_progress_ms = loop_now_ms();
-    char redacted[256];
-    LOG_I("started", "version=%s amqp=%s queue=%s concurrency=%u rate=%llu/%llums "
-          "host_concurrency=%u rate_key=%s",
-          TRAWL_VERSION, log_redact_url(cfg->common.amqp_url, redacted, sizeof(redacted)),
-          w.q_urls, cfg->concurrency, (unsigned long long)cfg->rate.count,
-          (unsigned long long)cfg->rate.period_ms, cfg->host_concurrency,
-          cfg->rate_key == POLICY_KEY_DOMAIN ? "domain" : "host");
+    char amqp[256], redis[256], rate[32];
+    LOG_I("started", "version=%s amqp=%s amqp_from=%s redis=%s redis_from=%s queue=%s "
+          "concurrency=%u rate=%s rate_hosts=%zu host_concurrency=%u rate_key=%s",
+          TRAWL_VERSION, log_redact_url(cfg->common.amqp_url, amqp, sizeof(amqp)),
+          config_amqp_from(&cfg->common),
+          log_redact_url(cfg->common.redis_url, redis, sizeof(redis)),
+          config_redis_from(&cfg->common), w.q_urls, cfg->concurrency,
+          rate_format(&cfg->rate, rate, sizeof(rate)), cfg->host_rates.n,
+          cfg->host_concurrency, cfg->rate_key == POLICY_KEY_DOMAIN ? "domain" : "host");
+    for (size_t i = 0; i < cfg->host_rates.n; i++)
+        LOG_I("host rate", "host=%s rate=%s", cfg->host_rates.v[i].key,
+              rate_format(&cfg->host_rates.v[i].rate, rate, sizeof(rate)));
 
     if (cfg->ignore_robots)
         LOG_W("robots.txt ignored", "%s", "(--ignore-robots: sites' crawling rules are not read)");
@@ -492,6 +569,7 @@ out:
     loop_timer_stop(w.loop, &w.reconnect_timer);
     if (w.sigfd >= 0)
         close(w.sigfd);
+    due_cleanup(&w.returns);
     loop_free(w.loop);
     return w.exit_code;
 }

@@ -8,12 +8,14 @@
 #include <stdint.h>
 
 #include "broker.h"
+#include "due.h"
 #include "fetch.h"
 #include "kv.h"
 #include "loop.h"
 #include "message.h"
 #include "metrics.h"
 #include "policy.h"
+#include "reach.h"
 #include "retry.h"
 #include "revisit.h"
 #include "seen.h"
@@ -124,6 +126,12 @@ struct worker {
     int exit_code;
     uint64_t last_activity_ms;
     uint64_t returns_due_ms;    /* latest time a URL we sent round a delay queue is due back */
+    struct due returns;         /* those URLs (retries and parks) by due time, counted once
+                                   the broker confirmed them: retry_waiting, retry_next_s */
+    uint64_t started_ms;        /* the start-up deadline (--idle-exit) counts from here */
+    int broker_reached;         /* connected to the broker at least once since start-up */
+    struct reach_failures broker_failures; /* failed connects since the last success */
+    char broker_error[1024];    /* the last one's message */
     uint64_t last_progress_ms;
     int redis_down_logged;
     struct {

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kv.h"
+
 _Static_assert(sizeof(enum queue_type) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
                    sizeof(enum log_format) == sizeof(int),
                "FLAG_CHOICE fields are ints");
@@ -22,6 +24,41 @@ static int set_prefix(void *target, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+/* One check per kind of URL, each the parser its connection uses, so that what passes here
+ * connects later. (Issue 13 adds a comma-separated list of brokers and redis-sentinel://:
+ * each is one more function here.) */
+static int set_amqp_url(void *target, const char *v, char *err, size_t errlen)
+{
+    if (broker_check_url(v, err, errlen) < 0)
+        return -1;
+    *(const char **)target = v;
+    return 0;
+}
+
+static int set_redis_url(void *target, const char *v, char *err, size_t errlen)
+{
+    struct kv_endpoint ep;
+    if (kv_parse_url(v, &ep, err, errlen) < 0)
+        return -1;
+    *(const char **)target = v;
+    return 0;
+}
+
+static const char *origin(enum flag_origin o, const char *flag, const char *env)
+{
+    return o == FLAG_FROM_ARGV ? flag : o == FLAG_FROM_ENV ? env : "default";
+}
+
+const char *config_amqp_from(const struct common_config *c)
+{
+    return origin(c->amqp_from, "--" BROKER_URL_FLAG, BROKER_URL_ENV);
+}
+
+const char *config_redis_from(const struct common_config *c)
+{
+    return origin(c->redis_from, "--" KV_URL_FLAG, KV_URL_ENV);
+}
+
 static const char *const QUEUE_TYPES[] = {"quorum", "classic", NULL};
 static const int QUEUE_TYPE_VALUES[] = {QUEUE_QUORUM, QUEUE_CLASSIC};
 static const char *const LOG_LEVELS[] = {"debug", "info", "warn", "error", NULL};
@@ -32,11 +69,15 @@ static const int LOG_FORMAT_VALUES[] = {LOG_FORMAT_TEXT, LOG_FORMAT_JSON};
 #define AT(f) offsetof(struct common_config, f)
 
 const struct flag CONFIG_FLAGS[] = {
-    {.name = "amqp", .value_name = "URL", .type = FLAG_STRING, .offset = AT(amqp_url),
-     .def = "amqp://guest:guest@127.0.0.1:5672", .env = "TRAWL_AMQP_URL",
-     .help = "RabbitMQ", .section = "Connections (flags win over the environment)"},
-    {.name = "redis", .value_name = "URL", .type = FLAG_STRING, .offset = AT(redis_url),
-     .def = "redis://127.0.0.1:6379/0", .env = "TRAWL_REDIS_URL", .help = "Redis",
+    {.name = BROKER_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(amqp_url),
+     .set = set_amqp_url, .def = "amqp://guest:guest@127.0.0.1:5672", .env = BROKER_URL_ENV,
+     .keep_origin = 1, .origin_offset = AT(amqp_from), .redact = 1,
+     .help = "RabbitMQ, amqp://USER:PASS@HOST:PORT[/VHOST] (amqps:// for TLS)",
+     .section = "Connections (flags win over the environment)"},
+    {.name = KV_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(redis_url),
+     .set = set_redis_url, .def = "redis://127.0.0.1:6379/0", .env = KV_URL_ENV,
+     .keep_origin = 1, .origin_offset = AT(redis_from), .redact = 1,
+     .help = "Redis, redis://[:PASSWORD@]HOST[:PORT][/DB]",
      .only_in = "trawl-producer trawl-worker"}, /* trawl-dump reads RabbitMQ only */
     {.name = "prefix", .value_name = "NAME", .type = FLAG_CUSTOM, .offset = AT(prefix),
      .set = set_prefix, .def = "trawl", .env = "TRAWL_PREFIX",

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define HELP_WIDTH 92       /* --help lines stay within this many columns */
 #define HELP_TEXT_COLUMN 25 /* where a flag's text starts */
 
@@ -136,30 +138,59 @@ static int set_value(const struct flag_table *t, const struct flag *f, const cha
     return -1;
 }
 
-/* set_value with the flag and the value named in err. */
-static int apply(const struct flag_table *t, const struct flag *f, const char *v,
-                 const char *from, char *err, size_t errlen)
+/* value, quoted in a message: a URL that may hold a password has it masked. */
+static const char *quoted(const struct flag *f, const char *v, char *buf, size_t buflen)
 {
-    char why[768];
-    if (set_value(t, f, v, why, sizeof(why)) == 0)
+    if (f->redact)
+        return log_redact_url(v, buf, buflen);
+    snprintf(buf, buflen, "%s", v);
+    return buf;
+}
+
+/* set_value with the flag and the value named in err; records where the value came from. */
+static int apply(const struct flag_table *t, const struct flag *f, const char *v,
+                 enum flag_origin origin, char *err, size_t errlen)
+{
+    char why[400], shown[400];
+    if (set_value(t, f, v, why, sizeof(why)) == 0) {
+        if (f->keep_origin)
+            *(enum flag_origin *)((char *)t->target + f->origin_offset) = origin;
         return 0;
-    snprintf(err, errlen, "%s%s '%s': %s", from[0] ? from : "--", from[0] ? "" : f->name,
-             v ? v : "", why);
+    }
+    /* A bad value from the environment names the variable: the user may not know it is
+     * set. */
+    if (origin == FLAG_FROM_ENV)
+        snprintf(err, errlen, "%s '%s': %s", f->env, quoted(f, v, shown, sizeof(shown)), why);
+    else
+        snprintf(err, errlen, "--%s '%s': %s", f->name, quoted(f, v ? v : "", shown,
+                                                               sizeof(shown)), why);
     return -1;
 }
 
-/* Defaults, then the environment. */
-static int apply_defaults(const struct flag_program *p, char *err, size_t errlen)
+/* A flag whose environment value was refused; reported unless the flag is given. */
+struct env_refusal {
+    const struct flag_table *t;
+    const struct flag *f;
+};
+#define MAX_ENV_REFUSALS 16
+
+/* Defaults, then the environment. Bad environment values are listed in bad (*nbad of them)
+ * rather than failing at once: a flag given on the command line wins over its variable. */
+static int apply_defaults(const struct flag_program *p, char *err, size_t errlen,
+                          struct env_refusal *bad, size_t *nbad)
 {
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++)
-            if (taken(p, f) && f->def && apply(t, f, f->def, "", err, errlen) < 0)
+            if (taken(p, f) && f->def && apply(t, f, f->def, FLAG_FROM_DEFAULT, err, errlen) < 0)
                 return -1;
     for (const struct flag_table *t = p->tables; t->flags; t++)
         for (const struct flag *f = t->flags; f->name; f++) {
             const char *e = f->env && taken(p, f) ? getenv(f->env) : NULL;
-            if (e && *e && apply(t, f, e, f->env, err, errlen) < 0)
+            if (!e || !*e || apply(t, f, e, FLAG_FROM_ENV, err, errlen) == 0)
+                continue;
+            if (*nbad == MAX_ENV_REFUSALS)
                 return -1;
+            bad[(*nbad)++] = (struct env_refusal){t, f};
         }
     return 0;
 }
@@ -225,7 +256,9 @@ void flags_help(const struct flag_program *p, FILE *out)
 int flags_parse(int argc, char **argv, const struct flag_program *p)
 {
     char err[1024];
-    if (apply_defaults(p, err, sizeof(err)) < 0) {
+    struct env_refusal bad[MAX_ENV_REFUSALS];
+    size_t nbad = 0;
+    if (apply_defaults(p, err, sizeof(err), bad, &nbad) < 0) {
         fprintf(stderr, "%s: %s\n", p->name, err);
         return 2;
     }
@@ -273,11 +306,24 @@ int flags_parse(int argc, char **argv, const struct flag_program *p)
             /* getopt_long has named the unknown flag or the missing value. */
             fprintf(stderr, "Try '%s --help'.\n", p->name);
             status = 2;
-        } else if (apply(table_of[idx], by_index[idx], optarg, "", err, sizeof(err)) < 0) {
+        } else if (apply(table_of[idx], by_index[idx], optarg, FLAG_FROM_ARGV, err,
+                         sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s\n", p->name, err);
+            status = 2;
+        } else {
+            for (size_t i = 0; i < nbad; i++)
+                if (bad[i].f == by_index[idx])
+                    bad[i].f = NULL; /* given: its variable does not matter */
+        }
+    }
+    /* The first refused variable whose flag was not given; applied again for its message
+     * (a refused value leaves its field alone). */
+    for (size_t i = 0; status < 0 && i < nbad; i++)
+        if (bad[i].f && apply(bad[i].t, bad[i].f, getenv(bad[i].f->env), FLAG_FROM_ENV, err,
+                              sizeof(err)) < 0) {
             fprintf(stderr, "%s: %s\n", p->name, err);
             status = 2;
         }
-    }
     free(opts);
     free(by_index);
     free(table_of);

@@ -28,6 +28,13 @@ enum flag_type {
     FLAG_CUSTOM,    /* `set` parses it */
 };
 
+/* Where a flag's value came from, when the flag keeps it (keep_origin). */
+enum flag_origin {
+    FLAG_FROM_DEFAULT = 0,      /* its default (or the field as initialised) */
+    FLAG_FROM_ENV,              /* its environment variable */
+    FLAG_FROM_ARGV,             /* the command line */
+};
+
 /* Parses value into the field at target; 0, or -1 with err saying what was expected (the
  * parser puts "--NAME 'VALUE': " before it). */
 typedef int flag_set_fn(void *target, const char *value, char *err, size_t errlen);
@@ -50,6 +57,12 @@ struct flag {
                                    that take it ("trawl-producer trawl-worker"), or NULL for
                                    all. Elsewhere it is neither read (argv, environment) nor
                                    listed by --help. */
+    int keep_origin;            /* 1: where the value came from is stored, as an enum
+                                   flag_origin, at origin_offset (for messages such as
+                                   "cannot connect ... (from TRAWL_AMQP_URL)") */
+    size_t origin_offset;
+    int redact;                 /* 1: a URL that may hold a password: a message quoting a bad
+                                   value masks everything before its last '@' */
 };
 
 /* A table and the struct its offsets point into. */

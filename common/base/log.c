@@ -178,14 +178,18 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
 
 const char *log_redact_url(const char *url, char *buf, size_t buflen)
 {
-    /* scheme://user:password@host... -> scheme://user:***@host... */
-    const char *scheme_end = strstr(url, "://");
-    const char *at = scheme_end ? strchr(scheme_end + 3, '@') : NULL;
-    const char *colon = at ? memchr(scheme_end + 3, ':', (size_t)(at - scheme_end - 3)) : NULL;
-    if (!colon) {
+    /* scheme://user:password@host... -> scheme://user:***@host... The last '@' ends the
+     * credentials (a password may hold '@'; a host cannot), and without a scheme everything
+     * before it goes: a value that failed its check need not have a URL's shape. */
+    const char *at = strrchr(url, '@');
+    if (!at) {
         snprintf(buf, buflen, "%s", url);
         return buf;
     }
-    snprintf(buf, buflen, "%.*s:***%s", (int)(colon - url), url, at);
+    const char *scheme_end = strstr(url, "://");
+    const char *user = scheme_end && scheme_end < at ? scheme_end + 3 : url;
+    const char *colon = memchr(user, ':', (size_t)(at - user));
+    const char *keep_end = user == url ? url : colon ? colon + 1 : user;
+    snprintf(buf, buflen, "%.*s***%s", (int)(keep_end - url), url, at);
     return buf;
 }

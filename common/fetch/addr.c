@@ -77,3 +77,27 @@ const char *addr_format(const struct sockaddr *sa, char *buf, size_t buflen)
         snprintf(buf, buflen, "(family %d)", sa->sa_family);
     return buf;
 }
+
+const char *addr_explain_refusal(const struct sockaddr *sa, char *buf, size_t buflen)
+{
+    char a[64];
+    addr_format(sa, a, sizeof(a));
+    if (addr_classify(sa) != ADDR_PRIVATE) {
+        snprintf(buf, buflen, "%s is not a public address (link-local, multicast, reserved or "
+                 "unspecified): never fetched", a);
+        return buf;
+    }
+    int loopback = 0;
+    if (sa->sa_family == AF_INET) {
+        loopback = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24 == 127;
+    } else {
+        const struct in6_addr *v6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        uint32_t v4;
+        memcpy(&v4, v6->s6_addr + 12, 4);
+        loopback = IN6_IS_ADDR_LOOPBACK(v6) || (IN6_IS_ADDR_V4MAPPED(v6) && ntohl(v4) >> 24 == 127);
+    }
+    snprintf(buf, buflen, "%s is a %s address; pass --allow-private to fetch private and "
+             "loopback addresses (deploy/local/crawl: add -- --allow-private)", a,
+             loopback ? "loopback" : "private");
+    return buf;
+}

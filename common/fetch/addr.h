@@ -2,6 +2,7 @@
 #ifndef TRAWL_ADDR_H
 #define TRAWL_ADDR_H
 
+#include <stddef.h>
 #include <sys/socket.h>
 
 enum addr_class {
@@ -19,5 +20,10 @@ int addr_allowed(const struct sockaddr *sa, int allow_private);
 
 /* Writes the numeric form of sa ("127.0.0.1", "::1") into buf; returns buf. */
 const char *addr_format(const struct sockaddr *sa, char *buf, size_t buflen);
+
+/* Why a connection to sa was refused, and how to allow it when it can be ("127.0.0.2 is a
+ * loopback address; pass --allow-private ..."), for a blocked_address dead letter's detail.
+ * Returns buf. */
+const char *addr_explain_refusal(const struct sockaddr *sa, char *buf, size_t buflen);
 
 #endif

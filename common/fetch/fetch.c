@@ -49,7 +49,7 @@ struct transfer {
     size_t header_bytes;
     int headers_too_large;      /* the header callback refused more bytes */
     int blocked;                /* the socket callback refused the address */
-    char blocked_addr[64];
+    char blocked_addr[256];     /* why the address was refused (addr_explain_refusal) */
     char errbuf[CURL_ERROR_SIZE];
     char etag[FETCH_MAX_VALIDATOR_BYTES];      /* the final response's, for fetch_result */
     char last_modified[FETCH_MAX_VALIDATOR_BYTES];
@@ -182,7 +182,7 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
                               : addr_allowed(&a->addr, t->f->opts.allow_private);
     if (purpose == CURLSOCKTYPE_IPCXN && !allowed) {
         t->blocked = 1;
-        addr_format(&a->addr, t->blocked_addr, sizeof(t->blocked_addr));
+        addr_explain_refusal(&a->addr, t->blocked_addr, sizeof(t->blocked_addr));
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
@@ -304,11 +304,10 @@ static void finish(struct transfer *t, CURLcode rc)
     } else {
         r.error = error_code(t, rc);
         if (t->blocked && f->proxy)
-            snprintf(detail, sizeof(detail), "refused to connect to the proxy at %s (a "
-                     "link-local, multicast or reserved address)", t->blocked_addr);
-        else if (t->blocked)
-            snprintf(detail, sizeof(detail), "refused to connect to %s (not a public address)",
+            snprintf(detail, sizeof(detail), "refused to connect to the proxy: %s",
                      t->blocked_addr);
+        else if (t->blocked)
+            snprintf(detail, sizeof(detail), "refused to connect: %s", t->blocked_addr);
         else if (t->too_large)
             snprintf(detail, sizeof(detail), "body exceeds --max-bytes %zu", t->max_bytes);
         else if (t->headers_too_large)

@@ -5,6 +5,7 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <errno.h>
 #include <jansson.h>
 #include <poll.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "reach.h"
 #include "retry.h"
 
 #define BROKER_CHANNEL 1
@@ -107,8 +109,77 @@ static int check_rpc_ok(struct broker *b, const void *ok, const char *what, char
     return -1;
 }
 
-struct broker *broker_connect(const char *url, const char *name, int heartbeat_s,
-                              int timeout_ms, char *err, size_t errlen)
+int broker_check_url(const char *url, char *err, size_t errlen)
+{
+    struct amqp_connection_info ci;
+    char *copy = strdup(url);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* amqp_parse_url takes 0 as a port, and connect would then fail with a socket error. */
+    int ok = amqp_parse_url(copy, &ci) == AMQP_STATUS_OK && ci.port > 0;
+    free(copy);
+    if (!ok) {
+        snprintf(err, errlen, "expected amqp://USER:PASS@HOST:PORT[/VHOST] (amqps:// for TLS; "
+                 "PORT from 1 to 65535)");
+        return -1;
+    }
+    return 0;
+}
+
+/* The socket could not be opened: say why, and what to check. */
+static void connect_error(const struct amqp_connection_info *ci, const char *origin, int st,
+                          int timeout_ms, char *err, size_t errlen)
+{
+    const struct reach_target t = {"RabbitMQ", ci->host, ci->port, origin, "--" BROKER_URL_FLAG,
+                                   BROKER_URL_ENV};
+    int errnum = 0;
+    if (st == AMQP_STATUS_HOSTNAME_RESOLUTION_FAILED)
+        errnum = REACH_EDNS;
+    else if (st == AMQP_STATUS_TIMEOUT)
+        errnum = ETIMEDOUT;
+    else if (st == AMQP_STATUS_SOCKET_ERROR || st == AMQP_STATUS_TCP_ERROR)
+        /* rabbitmq-c 0.11 keeps no errno for a failed connect (SO_ERROR is read and dropped):
+         * try once more ourselves to learn refused from unreachable. Refused answers at
+         * once; the rest is bounded. */
+        errnum = reach_probe(ci->host, ci->port, timeout_ms < 3000 ? timeout_ms : 3000);
+    char detail[256];
+    if (ci->ssl && st != AMQP_STATUS_HOSTNAME_RESOLUTION_FAILED && errnum <= 0)
+        snprintf(detail, sizeof(detail), "%s (amqps://: is TLS enabled on that port?)",
+                 amqp_error_string2(st));
+    else
+        snprintf(detail, sizeof(detail), "%s", amqp_error_string2(st));
+    /* The probe connected: the failure was not the TCP connection itself. */
+    reach_explain(&t, errnum > 0 || errnum == REACH_EDNS ? errnum : 0, detail, err, errlen);
+}
+
+/* Login failed: bad credentials and an unknown vhost are the usual causes, and neither shows
+ * as such in rabbitmq-c's text. */
+static void login_error(const struct amqp_connection_info *ci, const char *origin,
+                        amqp_rpc_reply_t r, char *err, size_t errlen)
+{
+    char why[384];
+    reply_text(r, why, sizeof(why));
+    const char *flag = "--" BROKER_URL_FLAG, *env = BROKER_URL_ENV;
+    unsigned code = 0;
+    if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && r.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+        code = ((const amqp_connection_close_t *)r.reply.decoded)->reply_code;
+    if (code == AMQP_ACCESS_REFUSED)
+        snprintf(err, errlen, "cannot log in to RabbitMQ at %s:%d (from %s) as user '%s': the "
+                 "broker refused the user name or password (the password is not shown) — check "
+                 "USER:PASS in %s or %s", ci->host, ci->port, origin, ci->user, flag, env);
+    else if (code == AMQP_NOT_ALLOWED)
+        snprintf(err, errlen, "cannot open vhost '%s' on RabbitMQ at %s:%d (from %s): %s — does "
+                 "the vhost exist, and may user '%s' use it? check /VHOST in %s or %s",
+                 ci->vhost, ci->host, ci->port, origin, why, ci->user, flag, env);
+    else
+        snprintf(err, errlen, "cannot log in to RabbitMQ at %s:%d (from %s) as user '%s': %s — "
+                 "is it RabbitMQ on that port?", ci->host, ci->port, origin, ci->user, why);
+}
+
+struct broker *broker_connect(const char *url, const char *origin, const char *name,
+                              int heartbeat_s, int timeout_ms, char *err, size_t errlen)
 {
     struct broker *b = calloc(1, sizeof(*b));
     char *url_copy = strdup(url);
@@ -124,8 +195,9 @@ struct broker *broker_connect(const char *url, const char *name, int heartbeat_s
     struct amqp_connection_info ci;
     amqp_default_connection_info(&ci);
     if (amqp_parse_url(url_copy, &ci) != AMQP_STATUS_OK) {
-        snprintf(err, errlen, "invalid AMQP URL '%s': expected amqp://user:pass@host:port/vhost",
-                 b->url_redacted);
+        snprintf(err, errlen, "%s '%s': ", origin, b->url_redacted);
+        size_t n = strlen(err);
+        broker_check_url(url, err + n, errlen - n);
         goto fail;
     }
     b->conn = amqp_new_connection();
@@ -139,7 +211,7 @@ struct broker *broker_connect(const char *url, const char *name, int heartbeat_s
     amqp_set_rpc_timeout(b->conn, &tv);
     int st = amqp_socket_open_noblock(sock, ci.host, ci.port, &tv);
     if (st != AMQP_STATUS_OK) {
-        snprintf(err, errlen, "amqp connect to %s: %s", b->url_redacted, amqp_error_string2(st));
+        connect_error(&ci, origin, st, timeout_ms, err, errlen);
         goto fail;
     }
 
@@ -163,9 +235,7 @@ struct broker *broker_connect(const char *url, const char *name, int heartbeat_s
                                                     heartbeat_s, &props_table,
                                                     AMQP_SASL_METHOD_PLAIN, ci.user, ci.password);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-        char why[384];
-        reply_text(r, why, sizeof(why));
-        snprintf(err, errlen, "amqp login to %s: %s", b->url_redacted, why);
+        login_error(&ci, origin, r, err, errlen);
         goto fail;
     }
     amqp_channel_open(b->conn, BROKER_CHANNEL);

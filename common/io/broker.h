@@ -40,12 +40,26 @@ struct broker_events {
     void *arg;
 };
 
-/* Connects to `url` (amqp://user:pass@host:port/vhost; amqps:// for TLS), logs in with a
- * heartbeat of heartbeat_s seconds and opens channel 1. `name` shows in the broker's
- * connection list ("trawl-worker consume"). Blocks for at most timeout_ms per step. Returns
- * NULL and a message naming the (password-less) URL and the reason in err on failure. */
-struct broker *broker_connect(const char *url, const char *name, int heartbeat_s,
-                              int timeout_ms, char *err, size_t errlen);
+/* The flag and the environment variable that set the broker's URL (config.c's table); a
+ * connection error tells the user to set one of them. */
+#define BROKER_URL_FLAG "amqp"
+#define BROKER_URL_ENV "TRAWL_AMQP_URL"
+
+/* 0 when url is a broker URL broker_connect accepts, amqp://USER:PASS@HOST:PORT[/VHOST] or
+ * amqps://, with a port from 1 to 65535; else -1 with what was expected in err (the value is
+ * not repeated: the caller names it, password masked). */
+int broker_check_url(const char *url, char *err, size_t errlen);
+
+/* Connects to `url` (checked by broker_check_url), logs in with a heartbeat of heartbeat_s
+ * seconds and opens channel 1. `origin` says where the URL came from ("--amqp",
+ * "TRAWL_AMQP_URL", "default"; see config.h). `name` shows in the broker's connection list
+ * ("trawl-worker consume"). Blocks for at most timeout_ms per step. Returns NULL on failure,
+ * with a message for the user in err: the address, the origin, what went wrong (refused,
+ * timed out, unknown host, bad credentials: the password is never shown) and what to check,
+ * e.g. "cannot connect to RabbitMQ at 127.0.0.1:5672 (from TRAWL_AMQP_URL): connection
+ * refused — is RabbitMQ running there? set --amqp or TRAWL_AMQP_URL". */
+struct broker *broker_connect(const char *url, const char *origin, const char *name,
+                              int heartbeat_s, int timeout_ms, char *err, size_t errlen);
 void broker_free(struct broker *b); /* closes politely when still open; NULL is a no-op */
 
 /* Declares PREFIX.urls, PREFIX.records and PREFIX.dead, durable, of the given type, and the

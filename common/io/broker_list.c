@@ -1,7 +1,6 @@
 /* broker_list.c -- a list of brokers and the order they are tried in. */
 #include "broker_list.h"
 
-#include <amqp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +11,6 @@
 /* A list's per-member deadline: enough for a login on a busy node, short enough that a hung
  * one is left quickly (the worker's own single-URL deadline is 10 s). */
 #define LIST_MEMBER_TIMEOUT_MS 4000
-
-/* 0 when url reads as an AMQP URL (amqp_parse_url writes into its input: a copy). */
-static int check_url(const char *url)
-{
-    if (strncmp(url, "amqp://", 7) != 0 && strncmp(url, "amqps://", 8) != 0)
-        return -1;
-    char *copy = strdup(url);
-    if (!copy)
-        return -1;
-    struct amqp_connection_info ci;
-    int rc = amqp_parse_url(copy, &ci) == AMQP_STATUS_OK && ci.host[0] ? 0 : -1;
-    free(copy);
-    return rc;
-}
 
 int broker_list_parse(const char *spec, struct broker_list *l, char *err, size_t errlen)
 {
@@ -47,10 +32,9 @@ int broker_list_parse(const char *spec, struct broker_list *l, char *err, size_t
         }
         memcpy(url, p, len);
         url[len] = '\0';
-        if (check_url(url) < 0) {
-            snprintf(err, errlen, "'%s' is not an AMQP URL: expected "
-                     "amqp://USER:PASS@HOST:PORT[/VHOST]", log_redact_url(url, shown,
-                                                                          sizeof(shown)));
+        char why[256];
+        if (broker_check_url(url, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "'%s': %s", log_redact_url(url, shown, sizeof(shown)), why);
             return -1;
         }
         if (l->n == BROKER_LIST_MAX) {
@@ -71,8 +55,8 @@ int broker_list_timeout_ms(const struct broker_list *l, int timeout_ms)
     return l->n > 1 && timeout_ms > LIST_MEMBER_TIMEOUT_MS ? LIST_MEMBER_TIMEOUT_MS : timeout_ms;
 }
 
-struct broker *broker_list_connect(struct broker_list *l, const char *name, int heartbeat_s,
-                                   int timeout_ms, char *err, size_t errlen)
+struct broker *broker_list_connect(struct broker_list *l, const char *origin, const char *name,
+                                   int heartbeat_s, int timeout_ms, char *err, size_t errlen)
 {
     size_t used = 0;
     int deadline = broker_list_timeout_ms(l, timeout_ms);
@@ -80,7 +64,7 @@ struct broker *broker_list_connect(struct broker_list *l, const char *name, int 
     for (size_t i = 0; i < l->n; i++) {
         size_t k = (l->next + i) % l->n;
         char why[1024];
-        struct broker *b = broker_connect(l->urls[k], name, heartbeat_s, deadline, why,
+        struct broker *b = broker_connect(l->urls[k], origin, name, heartbeat_s, deadline, why,
                                           sizeof(why));
         if (b) {
             l->next = (k + 1) % l->n;

@@ -32,11 +32,12 @@ int broker_list_parse(const char *spec, struct broker_list *l, char *err, size_t
 int broker_list_timeout_ms(const struct broker_list *l, int timeout_ms);
 
 /* Connects to the first member that answers, trying each at most once from l->next, as
- * broker_connect does (name, heartbeat, per-member deadline from broker_list_timeout_ms).
+ * broker_connect does (origin, name, heartbeat; the per-member deadline from
+ * broker_list_timeout_ms).
  * On success l->next is the member after the one connected. NULL when none answered, with
  * every member's reason in err. */
-struct broker *broker_list_connect(struct broker_list *l, const char *name, int heartbeat_s,
-                                   int timeout_ms, char *err, size_t errlen);
+struct broker *broker_list_connect(struct broker_list *l, const char *origin, const char *name,
+                                   int heartbeat_s, int timeout_ms, char *err, size_t errlen);
 
 /* The URL of the member last connected to (for logs: redact it). */
 const char *broker_list_current(const struct broker_list *l);

@@ -3,6 +3,7 @@
 #include "kv.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "backoff.h"
 #include "log.h"
 #include "loop.h"
+#include "reach.h"
 
 #define KV_RECONNECT_MIN_MS 200
 #define KV_RECONNECT_MAX_MS 10000
@@ -27,6 +29,10 @@ struct kv {
     struct loop_timer reconnect_timer;
     uint64_t backoff_ms;        /* the last reconnect delay; 0 once connected */
     int freeing;
+    const char *origin;         /* where the URL came from ("--redis", ...), borrowed */
+    int reached;                /* ready at least once */
+    char error[768];            /* the last failure's message; "" after a success */
+    struct reach_failures failures; /* since the last success, for the log */
 };
 
 struct kv_script {
@@ -109,6 +115,14 @@ static void schedule_reconnect(struct kv *kv)
     loop_timer_start(kv->loop, &kv->reconnect_timer, kv->backoff_ms);
 }
 
+/* Keeps the failure for kv_error and logs it, sparingly (reach_failed). */
+static void connect_failed(struct kv *kv, const char *why)
+{
+    snprintf(kv->error, sizeof(kv->error), "%s", why);
+    reach_failed(&kv->failures, "redis connect failed", "redis still unreachable", why,
+                 kv->reached ? "retrying; no fetches until it is back" : "retrying");
+}
+
 static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
 {
     struct kv_script *sc = privdata;
@@ -131,25 +145,27 @@ static void on_ready(redisAsyncContext *ac, void *r, void *privdata)
     if (!reply)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
-        LOG_E("redis setup failed", "host=%s port=%d err=\"%s\"", kv->ep.host, kv->ep.port,
-              reply->str);
+        char why[768];
+        kv_explain(&kv->ep, kv->origin, NULL, reply->str, why, sizeof(why));
+        connect_failed(kv, why);
         redisAsyncDisconnect(kv->ac);
         return;
     }
     if (!kv->ready)
         LOG_I("redis connected", "host=%s port=%d db=%d", kv->ep.host, kv->ep.port, kv->ep.db);
     kv->ready = 1;
+    kv->reached = 1;
     kv->backoff_ms = 0;
+    kv->failures.count = 0;
+    kv->error[0] = '\0';
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     struct kv *kv = ac->data;
     if (status != REDIS_OK) {
-        LOG_W("redis connect failed", "host=%s port=%d err=\"%s\" retry_ms=%llu", kv->ep.host,
-              kv->ep.port, ac->errstr,
-              (unsigned long long)backoff_next(kv->backoff_ms, KV_RECONNECT_MIN_MS,
-                                               KV_RECONNECT_MAX_MS));
+        char why[768];
+        connect_failed(kv, kv_explain(&kv->ep, kv->origin, ac->errstr, NULL, why, sizeof(why)));
         schedule_reconnect(kv); /* hiredis frees the context after this callback */
     }
 }
@@ -167,8 +183,9 @@ static void connect_now(struct kv *kv)
 {
     redisAsyncContext *ac = redisAsyncConnect(kv->ep.host, kv->ep.port);
     if (!ac || ac->err) {
-        LOG_W("redis connect failed", "host=%s port=%d err=\"%s\"", kv->ep.host, kv->ep.port,
-              ac ? ac->errstr : "out of memory");
+        char why[768];
+        connect_failed(kv, kv_explain(&kv->ep, kv->origin, ac ? ac->errstr : "out of memory",
+                                      NULL, why, sizeof(why)));
         if (ac)
             redisAsyncFree(ac);
         schedule_reconnect(kv);
@@ -198,27 +215,30 @@ int kv_parse_url(const char *url, struct kv_endpoint *ep, char *err, size_t errl
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL, *password = NULL, *path = NULL;
     int rc = -1;
-    char redacted[256];
-    log_redact_url(url, redacted, sizeof(redacted));
     if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        strcmp(scheme, "redis") != 0 || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        snprintf(err, errlen, "invalid Redis URL '%s': expected redis://[:password@]host:port/db",
-                 redacted);
+        strcmp(scheme, "redis") != 0 || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        !host[0]) {
+        snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB]");
         goto out;
     }
     memset(ep, 0, sizeof(*ep));
     ep->port = 6379;
     if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
         ep->port = atoi(port);
+    if (ep->port < 1 || ep->port > 65535) {
+        snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB] with PORT from 1 "
+                 "to 65535");
+        goto out;
+    }
     if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
         snprintf(ep->password, sizeof(ep->password), "%s", password);
     if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
         char *end;
         long db = strtol(path + 1, &end, 10);
-        if (*end || db < 0 || db > 1000000) {
-            snprintf(err, errlen, "invalid Redis URL '%s': the path must be a database number",
-                     redacted);
+        if (!path[1] || *end || db < 0 || db > 1000000) {
+            snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB] with DB a "
+                     "database number");
             goto out;
         }
         ep->db = (int)db;
@@ -240,17 +260,55 @@ out:
     return rc;
 }
 
-struct kv *kv_new(struct loop *l, const char *url, char *err, size_t errlen)
+const char *kv_explain(const struct kv_endpoint *ep, const char *origin, const char *errstr,
+                       const char *refused, char *buf, size_t buflen)
+{
+    const char *flag = "--" KV_URL_FLAG, *env = KV_URL_ENV;
+    if (!refused) {
+        const struct reach_target t = {"Redis", ep->host, ep->port, origin, flag, env};
+        return reach_explain(&t, reach_errno_of(errstr), errstr, buf, buflen);
+    }
+    /* With a wrong password, AUTH's answer goes nowhere and the SELECT after it is refused
+     * with NOAUTH; a Redis 6 ACL answers WRONGPASS. */
+    int auth = strncmp(refused, "NOAUTH", 6) == 0 || strncmp(refused, "WRONGPASS", 9) == 0 ||
+               strstr(refused, "invalid password") != NULL;
+    if (auth && ep->password[0])
+        snprintf(buf, buflen, "Redis at %s:%d (from %s) refused the password (the password is "
+                 "not shown): %s — check :PASSWORD@ in %s or %s", ep->host, ep->port, origin,
+                 refused, flag, env);
+    else if (auth)
+        snprintf(buf, buflen, "Redis at %s:%d (from %s) wants a password: %s — give it as "
+                 "redis://:PASSWORD@HOST:PORT/DB in %s or %s", ep->host, ep->port, origin,
+                 refused, flag, env);
+    else if (strstr(refused, "without any password configured"))
+        snprintf(buf, buflen, "Redis at %s:%d (from %s) has no password set, but the URL gives "
+                 "one (not shown) — remove :PASSWORD@ from %s or %s", ep->host, ep->port,
+                 origin, flag, env);
+    else if (strstr(refused, "DB index"))
+        snprintf(buf, buflen, "Redis at %s:%d (from %s) has no database %d: %s — check /DB in "
+                 "%s or %s", ep->host, ep->port, origin, ep->db, refused, flag, env);
+    else
+        snprintf(buf, buflen, "Redis at %s:%d (from %s) refused the connection's set-up: %s",
+                 ep->host, ep->port, origin, refused);
+    return buf;
+}
+
+struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err,
+                  size_t errlen)
 {
     struct kv *kv = calloc(1, sizeof(*kv));
     if (!kv) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (kv_parse_url(url, &kv->ep, err, errlen) < 0) {
+    char why[256], redacted[256];
+    if (kv_parse_url(url, &kv->ep, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s '%s': %s", origin, log_redact_url(url, redacted,
+                 sizeof(redacted)), why);
         free(kv);
         return NULL;
     }
+    kv->origin = origin;
     kv->loop = l;
     kv->fd = -1;
     loop_timer_init(&kv->reconnect_timer, on_reconnect_timer, kv);
@@ -278,6 +336,16 @@ void kv_free(struct kv *kv)
 int kv_ready(const struct kv *kv)
 {
     return kv->ready;
+}
+
+int kv_reached(const struct kv *kv)
+{
+    return kv->reached;
+}
+
+const char *kv_error(const struct kv *kv)
+{
+    return kv->error;
 }
 
 struct kv_script *kv_script_add(struct kv *kv, const char *source)

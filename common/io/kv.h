@@ -14,6 +14,11 @@ struct loop;
 struct kv;
 struct redisReply;
 
+/* The flag and the environment variable that set Redis's URL (config.c's table); a
+ * connection error tells the user to set one of them. */
+#define KV_URL_FLAG "redis"
+#define KV_URL_ENV "TRAWL_REDIS_URL"
+
 /* Where a Redis is, from a redis://[:password@]host[:port][/db] URL. */
 struct kv_endpoint {
     char host[256];             /* name or bare IP (IPv6 without brackets) */
@@ -22,17 +27,36 @@ struct kv_endpoint {
     int db;                     /* default 0 */
 };
 
-/* Parses url into ep. Returns 0, or -1 with a message naming the (password-less) URL. */
+/* Parses url into ep (port from 1 to 65535). Returns 0, or -1 with what was expected in err
+ * (the value is not repeated: the caller names it, password masked). */
 int kv_parse_url(const char *url, struct kv_endpoint *ep, char *err, size_t errlen);
 
-/* Parses a redis://[:password@]host[:port][/db] URL and starts connecting (non-blocking).
- * Returns NULL with a message naming the URL in err when it is malformed. */
-struct kv *kv_new(struct loop *l, const char *url, char *err, size_t errlen);
+/* The message for a connection to ep that failed with hiredis' errstr, or for a connection
+ * whose AUTH or SELECT was refused with the reply `refused` (then errstr is NULL): the address,
+ * where it came from (origin: "--redis", "TRAWL_REDIS_URL", "default"), why and what to check;
+ * the password is never shown. For the blocking client (the producer) and kv alike. Returns
+ * buf. */
+const char *kv_explain(const struct kv_endpoint *ep, const char *origin, const char *errstr,
+                       const char *refused, char *buf, size_t buflen);
+
+/* Parses a redis://[:password@]host[:port][/db] URL and starts connecting (non-blocking);
+ * origin says where the URL came from, for messages. Failures to connect are logged (the
+ * first of a run of them, then one every 30 s with a count) and retried with capped backoff,
+ * for ever. Returns NULL with a message naming the URL in err when it is malformed. */
+struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err,
+                  size_t errlen);
 /* Closes the connection; pending callbacks run once with an error. NULL is a no-op. */
 void kv_free(struct kv *kv);
 
 /* 1 once connected (and authenticated); 0 while connecting or reconnecting. */
 int kv_ready(const struct kv *kv);
+
+/* 1 once kv has been ready at least once since kv_new. */
+int kv_reached(const struct kv *kv);
+
+/* Why the last connection attempt failed (kv_explain's message), "" when none failed since
+ * the last success. Borrowed from kv. */
+const char *kv_error(const struct kv *kv);
 
 /* A script's handle, from kv_script_add. */
 struct kv_script;

@@ -151,24 +151,46 @@ static void on_accept(struct loop *l, int fd, int events, void *arg)
     loop_watch(l, cfd, LOOP_READ, on_conn_io, c);
 }
 
+int metrics_parse_addr(const char *host_port, char *host, size_t hostlen, char *port,
+                       size_t portlen, char *err, size_t errlen)
+{
+    static const char expected[] = "expected HOST:PORT with PORT from 0 to 65535 (e.g. "
+                                   "127.0.0.1:9091 or [::1]:9091)";
+    const char *colon = strrchr(host_port, ':');
+    size_t hl = colon ? (size_t)(colon - host_port) : 0;
+    const char *digits = colon ? colon + 1 : "";
+    size_t dl = strlen(digits);
+    if (!colon || hl == 0 || hl >= hostlen || dl == 0 || dl > 5 || dl >= portlen ||
+        strspn(digits, "0123456789") != dl || atol(digits) > 65535) {
+        snprintf(err, errlen, "%s", expected);
+        return -1;
+    }
+    /* [::1] loses its brackets; an unbracketed IPv6 address would be ambiguous. */
+    if (host_port[0] == '[' && host_port[hl - 1] == ']' && hl > 2)
+        snprintf(host, hostlen, "%.*s", (int)(hl - 2), host_port + 1);
+    else if (memchr(host_port, ':', hl) || memchr(host_port, '[', hl) ||
+             memchr(host_port, ']', hl)) {
+        snprintf(err, errlen, "%s", expected);
+        return -1;
+    } else
+        snprintf(host, hostlen, "%.*s", (int)hl, host_port);
+    snprintf(port, portlen, "%s", digits);
+    return 0;
+}
+
 struct metrics_server *metrics_server_new(struct loop *l, const char *host_port,
                                           metrics_render_fn *render, void *arg, char *err,
                                           size_t errlen)
 {
-    const char *colon = strrchr(host_port, ':');
-    if (!colon || colon == host_port || !colon[1]) {
-        snprintf(err, errlen, "--metrics '%s': expected HOST:PORT", host_port);
+    char host[256], port[8], why[256];
+    if (metrics_parse_addr(host_port, host, sizeof(host), port, sizeof(port), why,
+                           sizeof(why)) < 0) {
+        snprintf(err, errlen, "--metrics '%s': %s", host_port, why);
         return NULL;
-    }
-    char host[256];
-    snprintf(host, sizeof(host), "%.*s", (int)(colon - host_port), host_port);
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = '\0';
     }
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *ai = NULL;
-    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
         snprintf(err, errlen, "--metrics '%s': %s", host_port, gai_strerror(rc));
         return NULL;

@@ -20,6 +20,12 @@ void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
 
 typedef void metrics_render_fn(struct metrics_buf *out, void *arg);
 
+/* Splits "HOST:PORT" ("[::1]:9091" for IPv6; PORT 0 to 65535) into host (without brackets)
+ * and port. Checks the form only: no name is resolved. Returns 0, or -1 with what was
+ * expected in err (the caller names the value). */
+int metrics_parse_addr(const char *host_port, char *host, size_t hostlen, char *port,
+                       size_t portlen, char *err, size_t errlen);
+
 /* Listens on "HOST:PORT" (port 0 picks one; see metrics_server_port). Returns NULL with a
  * message naming the address in err. */
 struct metrics_server *metrics_server_new(struct loop *l, const char *host_port,

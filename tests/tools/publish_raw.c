@@ -22,7 +22,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[1024];
-    struct broker *b = broker_connect(argv[1], "publish-raw", 30, 10000, err, sizeof(err));
+    struct broker *b = broker_connect(argv[1], "argv", "publish-raw", 30, 10000, err, sizeof(err));
     if (!b || broker_confirm_select(b, err, sizeof(err)) < 0) {
         fprintf(stderr, "publish-raw: %s\n", err);
         return 1;

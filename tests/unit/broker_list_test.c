@@ -55,7 +55,7 @@ int main(void)
     CHECK_EQ(broker_list_parse("amqp://guest:secret@127.0.0.1:1,amqp://guest:secret@127.0.0.1:2",
                                &l, err, sizeof(err)), 0);
     l.next = 1;
-    CHECK(broker_list_connect(&l, "test", 10, 1000, err, sizeof(err)) == NULL);
+    CHECK(broker_list_connect(&l, "--amqp", "test", 10, 1000, err, sizeof(err)) == NULL);
     CHECK(strstr(err, "127.0.0.1:2") != NULL && strstr(err, "127.0.0.1:1") != NULL);
     CHECK(strstr(err, "127.0.0.1:2") < strstr(err, "127.0.0.1:1"));
     CHECK(strstr(err, "secret") == NULL);

@@ -50,7 +50,7 @@ int main(void)
     struct loop *l = loop_new();
     char err[256];
     /* Never connected: nothing here talks to Redis. */
-    struct kv *kv = kv_new(l, "redis://127.0.0.1:1/0", err, sizeof(err));
+    struct kv *kv = kv_new(l, "redis://127.0.0.1:1/0", "default", err, sizeof(err));
     CHECK(l && kv);
     if (!l || !kv)
         return check_summary();

@@ -42,7 +42,6 @@ static const struct bad_case bad[] = {
     {"0/s", "count must be at least 1 (slowest rate 1/h)"},
     {"-1/s", "count must be a positive integer"},
     {"+1/s", "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)"},
-    {"1.5/s", "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)"},
     {"0x10/s", "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)"},
     {"1000001/s", "faster than the maximum 1000000/s"},
     {"60000001/m", "faster than the maximum 1000000/s"},
@@ -51,6 +50,16 @@ static const struct bad_case bad[] = {
     {"99999999999999999999999/h", "count too large (at most 1000000/s)"},
     {"2/s/s", "unit must be s, m or h (trailing characters)"},
     {"2 /s", "expected COUNT/UNIT with UNIT s, m or h (e.g. 2/s, 120/m)"},
+    /* A fraction: the same rate as a whole count in a longer unit, else the nearest. */
+    {"0.5/s", "expected a whole COUNT per s, m or h; 0.5/s is 30/m"},
+    {"1.5/s", "expected a whole COUNT per s, m or h; 1.5/s is 90/m"},
+    {"0.25/m", "expected a whole COUNT per s, m or h; 0.25/m is 15/h"},
+    {"0.001/s", "expected a whole COUNT per s, m or h; 0.001/s is about 4/h"},
+    {"0.5/h", "expected a whole COUNT per s, m or h; 0.5/h is about 1/h"},
+    {"0.1/h", "expected a whole COUNT per s, m or h; 0.1/h is slower than the slowest rate, 1/h"},
+    {"0.0/s", "expected a whole COUNT per s, m or h"},
+    {"0.5/x", "expected a whole COUNT per s, m or h"},
+    {"0.5.1/s", "expected a whole COUNT per s, m or h"},
 };
 
 int main(void)
@@ -78,5 +87,13 @@ int main(void)
     CHECK_EQ(rate_parse(NULL, &r, err, sizeof(err)), -1);
     CHECK_EQ(rate_parse("2/s", &r, NULL, 0), 0);
     CHECK_EQ(rate_parse("2/x", &r, NULL, 0), -1);
+    CHECK_EQ(rate_parse("0.5/s", &r, NULL, 0), -1);
+    /* Logged as written. */
+    char buf[32];
+    static const char *const as_written[] = {"2/s", "120/m", "1/h", "1000000/s"};
+    for (size_t i = 0; i < sizeof(as_written) / sizeof(*as_written); i++) {
+        CHECK_EQ(rate_parse(as_written[i], &r, NULL, 0), 0);
+        CHECK_STR_EQ(rate_format(&r, buf, sizeof(buf)), as_written[i]);
+    }
     return check_summary();
 }
