@@ -132,5 +132,19 @@ else
     sed 's/^/  /' "$tmp/readme.out"
 fi
 
+# trawl-producer
+check "producer --requeue-dead with a FILE" 2 "^trawl-producer: --requeue-dead reads no input, so no FILE \('urls.txt'\)" \
+    err "$producer" --requeue-dead urls.txt
+check "producer --error without --requeue-dead" 2 "^trawl-producer: --error needs --requeue-dead" err \
+    "$producer" --error blocked_address
+check "producer --count without --requeue-dead" 2 "^trawl-producer: --count needs --requeue-dead" err \
+    "$producer" --count 3
+check "producer --error unknown code" 2 "^trawl-producer: --error 'timeout,http_5x': expected error codes" \
+    err "$producer" --requeue-dead --error timeout,http_5x
+check "producer --requeue-dead with --every" 2 "^trawl-producer: --requeue-dead runs once" err \
+    "$producer" --requeue-dead --every 60
+check "producer --help says the exit statuses" 0 "^  2  a usage error" out "$producer" --help
+check "producer --help lists --requeue-dead" 0 "^  --requeue-dead  " out "$producer" --help
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
