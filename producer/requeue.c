@@ -162,9 +162,18 @@ static int settle_held(struct requeue *rq)
             LOG_W("publishing again", "count=%zu cause=nack", n - acked);
         done += acked;
     }
+    /* One ack for the round: every delivery of this connection is held, so "multiple" up to
+     * the highest tag takes exactly them. Acked one by one, with the connection closed right
+     * after, about two thirds of a 100-letter round came back to PREFIX.dead on RabbitMQ
+     * 3.10 (a quorum queue's client holds back commands past a few dozen in flight, and
+     * the channel's end drops them): requeued twice, and the letters at the end of the
+     * queue never reached. */
+    uint64_t last_tag = 0;
     for (size_t i = 0; i < rq->nheld; i++)
-        if (broker_ack(p->broker, rq->held[i].tag, 0) < 0)
-            return -1;
+        if (rq->held[i].tag > last_tag)
+            last_tag = rq->held[i].tag;
+    if (broker_ack(p->broker, last_tag, 1) < 0)
+        return -1;
     for (size_t i = 0; i < rq->nheld; i++) {
         enum verdict v = rq->held[i].verdict;
         if (v == REQUEUE)
@@ -207,6 +216,7 @@ static long run_round(struct requeue *rq, size_t want)
         goto out;
     }
     size_t n = rq->nheld;
+    LOG_D("requeue round", "want=%zu got=%zu", want, n);
     if (settle_held(rq) < 0)
         goto out;
     rc = (long)n;
