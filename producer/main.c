@@ -1,5 +1,6 @@
 /* main.c -- trawl-producer: read URLs, canonicalise, skip duplicates, enqueue with publisher
- * confirms. Blocking on purpose: it has one thing to do at a time. */
+ * confirms (or, with --requeue-dead, hand over to requeue.c). Blocking on purpose: it has one
+ * thing to do at a time. */
 #include <errno.h>
 #include <signal.h>
 #include <hiredis/hiredis.h>
@@ -16,6 +17,7 @@
 #include "backoff.h"
 #include "broker.h"
 #include "config.h"
+#include "errcode.h"
 #include "flags.h"
 #include "kv.h"
 #include "log.h"
@@ -24,7 +26,6 @@
 #include "producer.h"
 #include "url.h"
 
-#define CONFIRM_TIMEOUT_MS 60000
 #define LINE_MAX_BYTES 65536
 #define OUTAGE_MAX_MS 300000     /* how long a broker or Redis outage is waited out */
 #define OUTAGE_RETRY_MIN_MS 250  /* the first retry during an outage ... */
@@ -48,32 +49,19 @@ static const char USAGE[] =
     "A broker or Redis that goes away is waited out for up to 5 minutes: the producer\n"
     "reconnects and publishes again whatever was not confirmed.\n"
     "\n"
-    "Exit status: 0 all valid URLs enqueued, 1 runtime failure (or invalid lines with --strict),\n"
-    "2 usage error.\n"
+    "With --requeue-dead it reads no input: it moves the dead letters on PREFIX.dead (those\n"
+    "--error selects, at most --count) back to PREFIX.urls, past the seen-set, each as the\n"
+    "input message it was, and ends with the line\n"
+    "  requeued=N kept=K skipped_bad=B\n"
+    "\n"
+    "Exit status:\n"
+    "  0  every valid URL was enqueued (invalid lines alone do not fail a run); with\n"
+    "     --requeue-dead, each dead letter present at the start was requeued or left on\n"
+    "     PREFIX.dead, as selected\n"
+    "  1  a runtime failure: the broker or Redis stayed away, an input could not be read, or\n"
+    "     invalid lines with --strict; what was confirmed stays enqueued, nothing is lost\n"
+    "  2  a usage error: a bad flag, value or combination; nothing was done\n"
     "\n";
-
-/* One confirm round's bookkeeping: publish i has sequence base + i. */
-struct round {
-    uint64_t base;
-    size_t n;
-    unsigned char *state;       /* 0 waiting, 1 acked, 2 nacked */
-    size_t settled;
-};
-
-static void on_confirm(uint64_t seq, int multiple, int ok, void *arg)
-{
-    struct round *r = arg;
-    uint64_t lo = multiple ? r->base : seq;
-    for (uint64_t s = lo; s <= seq; s++) {
-        if (s < r->base || s - r->base >= r->n)
-            continue;
-        size_t i = (size_t)(s - r->base);
-        if (r->state[i] == 0) {
-            r->state[i] = ok ? 1 : 2;
-            r->settled++;
-        }
-    }
-}
 
 void entry_free(struct entry *e)
 {
@@ -117,18 +105,21 @@ static void sleep_ms(uint64_t ms)
  * OUTAGE_MAX_MS. `msg` names the server ("broker unreachable"); err is the last failure. */
 static int outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, const char *err)
 {
+    char why[1100];
     if (loop_now_ms() - start_ms > OUTAGE_MAX_MS) {
-        LOG_E(msg, "err=\"%s\" waited_s=%d", err, OUTAGE_MAX_MS / 1000);
+        LOG_E(msg, "err=%s waited_s=%d", producer_quote(why, sizeof(why), err),
+              OUTAGE_MAX_MS / 1000);
         return -1;
     }
     *delay_ms = backoff_next(*delay_ms, OUTAGE_RETRY_MIN_MS, OUTAGE_RETRY_MAX_MS);
-    LOG_W(msg, "err=\"%s\" retry_ms=%llu", err, (unsigned long long)*delay_ms);
+    LOG_W(msg, "err=%s retry_ms=%llu", producer_quote(why, sizeof(why), err),
+          (unsigned long long)*delay_ms);
     sleep_ms(*delay_ms);
     return 0;
 }
 
-/* Connects (again) to the broker, waiting out an outage with capped backoff. */
-static int ensure_broker(struct producer *p)
+/* Connects (again), waiting out an outage with capped backoff. */
+int producer_broker(struct producer *p)
 {
     uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
@@ -162,7 +153,9 @@ redisReply *producer_redis(struct producer *p, int argc, const char **argv)
             int fatal = r && strncmp(r->str, "LOADING", 7) != 0;
             freeReplyObject(r);
             if (fatal) {
-                LOG_E("redis command failed", "cmd=%s err=\"%s\"", argv[0], err);
+                char why[1100];
+                LOG_E("redis command failed", "cmd=%s err=%s", argv[0],
+                      producer_quote(why, sizeof(why), err));
                 return NULL;
             }
             redisFree(p->redis);
@@ -233,8 +226,9 @@ static int mark_seen(struct producer *p, const struct entry *done, size_t n)
     return ok ? 0 : -1;
 }
 
-/* Publishes the batch and waits until the broker confirmed every message (nacked ones are
- * published again). Then records them as seen. */
+/* Publishes the batch and waits until the broker confirmed every message (nacked ones, and
+ * those a lost connection left without a verdict, are published again). Then records them
+ * as seen. */
 static int flush_batch(struct producer *p)
 {
     if ((p->every_s > 0 ? poll_filter_due(p) : filter_seen(p)) < 0)
@@ -242,51 +236,20 @@ static int flush_batch(struct producer *p)
     struct entry *todo = p->batch;
     size_t ntodo = p->nbatch;
     int rc = -1;
-    struct round r = {0};
+    struct outgoing *out = calloc(ntodo ? ntodo : 1, sizeof(*out));
+    if (!out)
+        goto out;
     while (ntodo > 0) {
-        if (ensure_broker(p) < 0)
+        if (producer_broker(p) < 0)
             goto out;
-        r.n = 0;
-        r.settled = 0;
-        free(r.state);
-        r.state = calloc(ntodo, 1);
-        if (!r.state)
-            goto out;
-        /* A lost connection counts as a nack for whatever it did not confirm. */
-        int lost = 0;
-        for (size_t i = 0; i < ntodo && !lost; i++) {
-            const char *body = todo[i].body;
-            int64_t seq = broker_publish(p->broker, p->q_urls, body, strlen(body),
-                                         "application/json");
-            if (seq < 0) {
-                lost = 1;
-                break;
-            }
-            if (i == 0)
-                r.base = (uint64_t)seq;
-            r.n++;
-        }
-        struct broker_events ev = {.on_confirm = on_confirm, .arg = &r};
-        uint64_t deadline = loop_now_ms() + CONFIRM_TIMEOUT_MS;
-        while (!lost && r.settled < r.n) {
-            if (loop_now_ms() > deadline) {
-                LOG_W("broker did not confirm", "waiting=%zu timeout_ms=%d (reconnecting)",
-                      r.n - r.settled, CONFIRM_TIMEOUT_MS);
-                lost = 1;
-            } else if (broker_wait(p->broker, &ev, 1000) < 0) {
-                lost = 1;
-            }
-        }
-        if (lost) {
-            LOG_W("broker connection lost", "err=\"%s\" unconfirmed=%zu (publishing again)",
-                  broker_error(p->broker), ntodo - r.settled);
-            broker_free(p->broker);
-            p->broker = NULL;
-        }
+        for (size_t i = 0; i < ntodo; i++)
+            out[i] = (struct outgoing){p->q_urls, todo[i].body, strlen(todo[i].body),
+                                       "application/json", OUT_WAITING};
+        int lost = producer_publish(p, out, ntodo, NULL, NULL) < 0;
         /* Acked ones are done; the rest go round again, at the front of todo. */
         size_t again = 0;
         for (size_t i = 0; i < ntodo; i++) {
-            if (r.state[i] == 1) {
+            if (out[i].state == OUT_ACKED) {
                 p->enqueued++;
             } else {
                 struct entry t = todo[again];
@@ -296,14 +259,15 @@ static int flush_batch(struct producer *p)
         }
         if (mark_seen(p, todo + again, ntodo - again) < 0)
             goto out;
-        if (again && !lost)
-            LOG_W("broker nacked messages", "count=%zu (publishing again)", again);
+        if (again)
+            LOG_W("publishing again", "count=%zu cause=%s", again,
+                  lost ? "connection_lost" : "nack");
         ntodo = again;
         progress(p, 0);
     }
     rc = 0;
 out:
-    free(r.state);
+    free(out);
     for (size_t i = 0; i < p->nbatch; i++)
         entry_free(&p->batch[i]);
     p->nbatch = 0;
@@ -326,12 +290,12 @@ static int add_line(struct producer *p, const char *name, unsigned long lineno, 
     if (*s == '{') {
         if (message_parse(s, strlen(s), "application/json", &m, why, sizeof(why)) < 0) {
             p->invalid++;
-            fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
+            report_invalid_line(p, name, lineno, why);
             return 0;
         }
     } else if (!(m.url = url_canonicalize(s, why, sizeof(why)))) {
         p->invalid++;
-        fprintf(stderr, "%s%s:%lu: %s\n", p->tty ? "\r\033[K" : "", name, lineno, why);
+        report_invalid_line(p, name, lineno, why);
         return 0;
     }
     if (p->every_s > 0 || !p->no_dedup) {
@@ -364,8 +328,10 @@ static int read_file(struct producer *p, const char *path)
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
     FILE *f = is_stdin ? stdin : fopen(path, "r");
+    char qpath[1024], why[256];
     if (!f) {
-        LOG_E("cannot open input", "file=%s err=\"%s\"", path, strerror(errno));
+        LOG_E("cannot open input", "file=%s err=%s", producer_quote(qpath, sizeof(qpath), path),
+              producer_quote(why, sizeof(why), strerror(errno)));
         return -1;
     }
     char *line = NULL;
@@ -377,19 +343,20 @@ static int read_file(struct producer *p, const char *path)
         lineno++;
         if (len > LINE_MAX_BYTES) {
             p->invalid++;
-            fprintf(stderr, "%s:%lu: line of %zd bytes is too long for a URL\n", name, lineno,
-                    len);
+            snprintf(why, sizeof(why), "line of %zd bytes is too long for a URL", len);
+            report_invalid_line(p, name, lineno, why);
             continue;
         }
         if ((size_t)len != strlen(line)) {
             p->invalid++;
-            fprintf(stderr, "%s:%lu: line contains a NUL byte\n", name, lineno);
+            report_invalid_line(p, name, lineno, "line contains a NUL byte");
             continue;
         }
         rc = add_line(p, name, lineno, line);
     }
     if (rc == 0 && ferror(f)) {
-        LOG_E("cannot read input", "file=%s err=\"%s\"", path, strerror(errno));
+        LOG_E("cannot read input", "file=%s err=%s", producer_quote(qpath, sizeof(qpath), path),
+              producer_quote(why, sizeof(why), strerror(errno)));
         rc = -1;
     }
     free(line);
@@ -427,6 +394,38 @@ static int connect_redis(struct producer *p, char *err, size_t errlen)
     return 0;
 }
 
+/* --error CODE[,CODE...]: each a code dead letters carry, kept in its canonical spelling
+ * (a typo would otherwise select nothing, silently). */
+static int add_error_codes(void *target, const char *value, char *err, size_t errlen)
+{
+    struct error_codes *codes = target;
+    const char *s = value;
+    for (;;) {
+        size_t n = strcspn(s, ",");
+        char code[ERRCODE_NAME_MAX + 8], name[ERRCODE_NAME_MAX];
+        long status = 0;
+        snprintf(code, sizeof(code), "%.*s", (int)(n < sizeof(code) ? n : sizeof(code) - 1), s);
+        enum errcode c = n < sizeof(code) ? errcode_parse(code, &status) : ERR_NONE;
+        if (c == ERR_NONE) {
+            snprintf(err, errlen, "expected error codes as dead letters spell them, such as "
+                     "blocked_address, timeout or http_503 (trawl-worker --help lists them)");
+            return -1;
+        }
+        char *copy = strdup(errcode_name(c, status, name, sizeof(name)));
+        char **grown = copy ? realloc(codes->v, (codes->n + 1) * sizeof(*codes->v)) : NULL;
+        if (!grown) {
+            free(copy);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        codes->v = grown;
+        codes->v[codes->n++] = copy;
+        if (!s[n])
+            return 0;
+        s += n + 1;
+    }
+}
+
 #define AT(f) offsetof(struct producer, f)
 
 static const struct flag PRODUCER_FLAGS[] = {
@@ -449,6 +448,20 @@ static const struct flag PRODUCER_FLAGS[] = {
      .help = "a URL unchanged at each poll is polled half as often each time, down to once "
              "per this (default 4 x --every); a change brings it back to --every. Its "
              "Cache-Control max-age or Retry-After, when longer, is honoured too"},
+    {.name = "requeue-dead", .type = FLAG_SWITCH, .offset = AT(requeue_dead),
+     .section = "Dead letters back to work",
+     .help = "read no input: move the dead letters PREFIX.dead holds at the start back to "
+             "PREFIX.urls, each as the input message it was (url, kind, depth, meta; attempts "
+             "from 0), past the seen-set. A letter leaves PREFIX.dead only once its message "
+             "was confirmed; letters not selected, and those without a URL (a bad message), "
+             "stay there. --batch letters per round"},
+    {.name = "error", .value_name = "CODE", .type = FLAG_CUSTOM, .offset = AT(errors),
+     .set = add_error_codes,
+     .help = "with --requeue-dead: only the dead letters with this error code (repeatable, or "
+             "a comma list: --error timeout,http_503)"},
+    {.name = "count", .value_name = "N", .type = FLAG_SIZE, .offset = AT(requeue_max),
+     .min = 1, .max = 1000000000,
+     .help = "with --requeue-dead: requeue at most N dead letters, the first selected"},
     {0},
 };
 
@@ -487,9 +500,9 @@ static int poll_rounds(struct producer *p, int nfiles, char **files)
         json_object_clear(p->seen_in_run);
         int failed = read_all(p, nfiles, files);
         LOG_I("round", "n=%lu enqueued=%llu not_due=%llu still_queued=%llu duplicate=%llu "
-              "invalid=%llu ms=%llu%s", round, p->enqueued, p->not_due, p->still_queued,
+              "invalid=%llu ms=%llu result=%s", round, p->enqueued, p->not_due, p->still_queued,
               p->duplicate, p->invalid, (unsigned long long)(loop_now_ms() - start),
-              failed ? " (failed: trying again next round)" : "");
+              failed ? "\"failed, trying again next round\"" : "ok");
         if (p->strict && p->invalid)
             return -1;
         /* Jitter: producers started together drift apart instead of polling in step. */
@@ -498,8 +511,59 @@ static int poll_rounds(struct producer *p, int nfiles, char **files)
         uint64_t wait_ms = (uint64_t)(wait_s * 1000);
         sleep_unless_stopped(wait_ms > spent ? wait_ms - spent : 0);
     }
-    LOG_I("stopped", "signal received");
+    LOG_I("stopped", "reason=signal");
     return 0;
+}
+
+/* The flag combinations flags_parse cannot judge alone. 2 (said on stderr) or -1 to go on. */
+static int check_modes(struct producer *p, int argc, char **argv)
+{
+    if (p->requeue_dead) {
+        if (optind < argc) {
+            fprintf(stderr, "trawl-producer: --requeue-dead reads no input, so no FILE "
+                    "('%s')\n", argv[optind]);
+            return 2;
+        }
+        if (p->every_s > 0 || p->every_max_s > 0) {
+            fprintf(stderr, "trawl-producer: --requeue-dead runs once: no --every\n");
+            return 2;
+        }
+        return -1;
+    }
+    if (p->errors.n > 0 || p->requeue_max > 0) {
+        fprintf(stderr, "trawl-producer: %s needs --requeue-dead\n",
+                p->errors.n > 0 ? "--error" : "--count");
+        return 2;
+    }
+    if (p->every_s > 0) {
+        if (p->every_max_s == 0)
+            p->every_max_s = p->every_s * 4 < MESSAGE_POLL_MAX_S ? p->every_s * 4
+                                                                  : MESSAGE_POLL_MAX_S;
+        if (p->every_max_s < p->every_s) {
+            fprintf(stderr, "trawl-producer: --every-max %gs is below --every %gs\n",
+                    p->every_max_s, p->every_s);
+            return 2;
+        }
+        for (int i = optind; i <= argc; i++)
+            if (i == argc ? optind == argc : strcmp(argv[i], "-") == 0) {
+                fprintf(stderr, "trawl-producer: --every reads its FILEs again each round: "
+                        "name them (standard input can be read only once)\n");
+                return 2;
+            }
+    } else if (p->every_max_s > 0) {
+        fprintf(stderr, "trawl-producer: --every-max needs --every\n");
+        return 2;
+    }
+    return -1;
+}
+
+static void error_codes_free(struct error_codes *codes)
+{
+    for (size_t i = 0; i < codes->n; i++)
+        free(codes->v[i]);
+    free(codes->v);
+    codes->v = NULL;
+    codes->n = 0;
 }
 
 int main(int argc, char **argv)
@@ -509,30 +573,17 @@ int main(int argc, char **argv)
         {PRODUCER_FLAGS, &p}, {CONFIG_FLAGS, &p.cfg}, {NULL, NULL}};
     const struct flag_program program = {"trawl-producer", USAGE, tables, NULL};
     int status = flags_parse(argc, argv, &program);
-    if (status >= 0)
+    if (status < 0)
+        status = check_modes(&p, argc, argv);
+    if (status >= 0) {
+        error_codes_free(&p.errors);
         return status;
-    if (p.every_s > 0) {
-        if (p.every_max_s == 0)
-            p.every_max_s = p.every_s * 4 < MESSAGE_POLL_MAX_S ? p.every_s * 4 : MESSAGE_POLL_MAX_S;
-        if (p.every_max_s < p.every_s) {
-            fprintf(stderr, "trawl-producer: --every-max %gs is below --every %gs\n",
-                    p.every_max_s, p.every_s);
-            return 2;
-        }
-        for (int i = optind; i <= argc; i++)
-            if (i == argc ? optind == argc : strcmp(argv[i], "-") == 0) {
-                fprintf(stderr, "trawl-producer: --every reads its FILEs again each round: "
-                        "name them (standard input can be read only once)\n");
-                return 2;
-            }
-    } else if (p.every_max_s > 0) {
-        fprintf(stderr, "trawl-producer: --every-max needs --every\n");
-        return 2;
     }
-    char err[1024];
+    char err[1024], why[1100];
     log_init("trawl-producer", p.cfg.log_level, p.cfg.log_format);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    p.tty = isatty(STDERR_FILENO);
+    /* The live line is for a person at a terminal; JSON lines are for a program. */
+    p.tty = isatty(STDERR_FILENO) && p.cfg.log_format == LOG_FORMAT_TEXT;
     broker_queue_name(p.q_urls, sizeof(p.q_urls), p.cfg.prefix, "urls");
     snprintf(p.seen_key, sizeof(p.seen_key), "%s:seen", p.cfg.prefix);
     p.seen_in_run = json_object();
@@ -547,19 +598,24 @@ int main(int argc, char **argv)
     if (!p.broker || broker_declare_queues(p.broker, p.cfg.prefix, p.cfg.queue_type, err,
                                            sizeof(err)) < 0 ||
         broker_confirm_select(p.broker, err, sizeof(err)) < 0) {
-        LOG_E("cannot start", "err=\"%s\"", err);
+        LOG_E("cannot start", "err=%s", producer_quote(why, sizeof(why), err));
+        goto out;
+    }
+    if (p.requeue_dead) {
+        rc = requeue_dead(&p) < 0 ? 1 : 0;
         goto out;
     }
     if ((!p.no_dedup || p.every_s > 0) && connect_redis(&p, err, sizeof(err)) < 0) {
-        LOG_E("cannot start", "err=\"%s\"%s", err, p.every_s > 0 ? "" : " (or use --no-dedup)");
+        LOG_E("cannot start", "err=%s%s", producer_quote(why, sizeof(why), err),
+              p.every_s > 0 ? "" : " hint=\"or use --no-dedup\"");
         goto out;
     }
     int failed = p.every_s > 0 ? poll_rounds(&p, argc - optind, argv + optind)
                                : read_all(&p, argc - optind, argv + optind);
     if (p.every_s <= 0) {
         progress(&p, 1);
-        fprintf(stderr, "enqueued=%llu duplicate=%llu invalid=%llu\n", p.enqueued,
-                p.duplicate, p.invalid);
+        report_summary(&p, "enqueued=%llu duplicate=%llu invalid=%llu", p.enqueued,
+                       p.duplicate, p.invalid);
     }
     rc = failed || (p.strict && p.invalid) ? 1 : 0;
 out:
@@ -570,6 +626,7 @@ out:
     if (p.redis)
         redisFree(p.redis);
     broker_free(p.broker);
+    error_codes_free(&p.errors);
     curl_global_cleanup();
     return rc;
 }

@@ -57,8 +57,10 @@ static int pipeline(struct producer *p, size_t n, const char *const *cmd, int ar
     for (size_t i = 0; i < n; i++)
         if (redisGetReply(p->redis, (void **)&replies[i]) != REDIS_OK || !replies[i] ||
             replies[i]->type == REDIS_REPLY_ERROR) {
-            LOG_E("redis pipeline failed", "err=\"%s\"",
-                  replies[i] ? replies[i]->str : p->redis->errstr);
+            char why[600];
+            LOG_E("redis pipeline failed", "err=%s",
+                  producer_quote(why, sizeof(why), replies[i] ? replies[i]->str
+                                                              : p->redis->errstr));
             for (size_t k = 0; k <= i && k < n; k++)
                 freeReplyObject(replies[k]);
             redisFree(p->redis); /* the connection's state is unknown: start afresh */

@@ -1,5 +1,6 @@
-/* producer.h -- trawl-producer's state, shared by its files: main.c (reading, publishing,
- * confirms) and poll.c (which URLs a polling round enqueues). */
+/* producer.h -- trawl-producer's state, shared by its files: main.c (reading, enqueueing),
+ * publish.c (publisher confirms), poll.c (which URLs a polling round enqueues), requeue.c
+ * (dead letters back to work) and report.c (invalid lines and the summary). */
 #ifndef TRAWL_PRODUCER_H
 #define TRAWL_PRODUCER_H
 
@@ -17,9 +18,18 @@ struct entry {
     char *body;                 /* the message, owned */
 };
 
+/* --error CODE, repeatable: the dead letters --requeue-dead selects. */
+struct error_codes {
+    char **v;                   /* owned, each owned */
+    size_t n;
+};
+
 struct producer {
     struct common_config cfg;
     int no_dedup, strict;
+    int requeue_dead;           /* --requeue-dead: no input is read */
+    struct error_codes errors;  /* --error; none: every code */
+    size_t requeue_max;         /* --count: dead letters requeued at most; 0: no limit */
     size_t batch_max;
     struct broker *broker;
     redisContext *redis;
@@ -35,6 +45,49 @@ struct producer {
 };
 
 void entry_free(struct entry *e);
+
+/* Connects to the broker when not connected (declaring the queues, confirm mode), waiting out
+ * an outage for up to 5 minutes. 0, or -1 (said in the log) when it stayed away. */
+int producer_broker(struct producer *p);
+
+/* A message to publish and, once producer_publish returns, the broker's verdict. */
+struct outgoing {
+    const char *queue;          /* borrowed */
+    const char *body;           /* borrowed, len bytes */
+    size_t len;
+    const char *content_type;   /* borrowed */
+    enum { OUT_WAITING = 0, OUT_ACKED, OUT_NACKED } state; /* WAITING: no verdict (lost) */
+};
+
+typedef void producer_delivery_fn(const struct broker_delivery *d, void *arg);
+
+/* Publishes out[0..n) on p->broker (connected, in confirm mode) and waits until the broker
+ * acked or nacked each, handing deliveries that arrive meanwhile to `deliveries` (may be
+ * NULL). Returns 0 once each has its verdict in state; -1 when the connection was lost or
+ * the broker stopped confirming (said in the log): p->broker is then freed and NULL, and what
+ * was not acked is not known to be anywhere. */
+int producer_publish(struct producer *p, struct outgoing *out, size_t n,
+                     producer_delivery_fn *deliveries, void *arg);
+
+/* --requeue-dead: moves the dead letters present at the start (those --error selects, up to
+ * --count) from PREFIX.dead to PREFIX.urls and writes the summary. 0, or -1 when the broker
+ * stayed away (nothing lost: a letter leaves PREFIX.dead only after its copy was confirmed). */
+int requeue_dead(struct producer *p);
+
+/* Writes value into buf as a key=value log value: as it is when it is one bare word, else in
+ * double quotes with '"' and '\' escaped and control characters made spaces (cut to fit
+ * buflen). Returns buf. */
+const char *producer_quote(char *buf, size_t buflen, const char *value);
+
+/* An input line that is not enqueued: "FILE:LINE: reason" in text mode, an "invalid line"
+ * event with file, line and reason in JSON mode. */
+void report_invalid_line(const struct producer *p, const char *file, unsigned long line,
+                         const char *reason);
+
+/* The closing summary, fmt giving key=value fields: the line itself in text mode, a "summary"
+ * event with those fields in JSON mode. */
+void report_summary(const struct producer *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Runs a Redis command, reconnecting through an outage. The reply is the caller's; NULL when
  * Redis stayed away or refused the command (said in the log). */

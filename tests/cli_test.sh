@@ -233,5 +233,19 @@ check "worker --rate 0.5/s" 2 "^trawl-worker: --rate '0.5/s': expected a whole C
 check "worker --rate-host a=0.25/m" 2 "^trawl-worker: --rate-host 'a=0.25/m': .*0.25/m is 15/h$" \
     err "$worker" --rate-host a=0.25/m
 
+# trawl-producer
+check "producer --requeue-dead with a FILE" 2 "^trawl-producer: --requeue-dead reads no input, so no FILE \('urls.txt'\)" \
+    err "$producer" --requeue-dead urls.txt
+check "producer --error without --requeue-dead" 2 "^trawl-producer: --error needs --requeue-dead" err \
+    "$producer" --error blocked_address
+check "producer --count without --requeue-dead" 2 "^trawl-producer: --count needs --requeue-dead" err \
+    "$producer" --count 3
+check "producer --error unknown code" 2 "^trawl-producer: --error 'timeout,http_5x': expected error codes" \
+    err "$producer" --requeue-dead --error timeout,http_5x
+check "producer --requeue-dead with --every" 2 "^trawl-producer: --requeue-dead runs once" err \
+    "$producer" --requeue-dead --every 60
+check "producer --help says the exit statuses" 0 "^  2  a usage error" out "$producer" --help
+check "producer --help lists --requeue-dead" 0 "^  --requeue-dead  " out "$producer" --help
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

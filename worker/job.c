@@ -247,8 +247,8 @@ void job_publish_dead(struct job *j, const char *raw, size_t raw_len, enum errco
 {
     count_error(j->w, code, 0);
     const char *error = ERRCODE[code].name;
-    char *body = dead_letter_encode(j->msg.url, raw, raw_len, error, detail,
-                                    j->msg.attempt + 1, j->msg.errors);
+    char *body = dead_letter_encode(&j->msg, raw, raw_len, error, detail, j->msg.attempt + 1,
+                                    j->msg.errors);
     LOG_D("dead letter", "url=%s error=%s detail=\"%s\"", j->msg.url ? j->msg.url : "-", error,
           detail);
     publish_outcome(j, j->w->q_dead, body, OUT_DEAD, 0);
@@ -269,7 +269,7 @@ void job_fail_attempt(struct job *j, enum errcode error, long http_status, const
                                             "error", code, "detail", detail, "at",
                                             (json_int_t)time(NULL)));
     if (!transient || attempt >= w->cfg->max_attempts) {
-        char *body = dead_letter_encode(j->msg.url, NULL, 0, code, detail, attempt, errors);
+        char *body = dead_letter_encode(&j->msg, NULL, 0, code, detail, attempt, errors);
         json_decref(errors);
         LOG_D("dead letter", "url=%s error=%s attempts=%d", j->msg.url, code, attempt);
         revisit_note(j, NULL, NULL);

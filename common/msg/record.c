@@ -2,6 +2,7 @@
 #include "record.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -57,14 +58,14 @@ int record_is_html(const char *content_type, const char *body, size_t len)
     return i < len && body[i] == '<';
 }
 
-char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const char *error,
-                         const char *detail, int attempts, json_t *errors)
+char *dead_letter_encode(const struct message *in, const char *raw, size_t raw_len,
+                         const char *error, const char *detail, int attempts, json_t *errors)
 {
     json_t *o = json_object();
     if (!o)
         return NULL;
-    if (url) {
-        json_object_set_new(o, "url", string_or_null(url));
+    if (in->url) {
+        json_object_set_new(o, "url", string_or_null(in->url));
     } else {
         char *clean = utf8_repair(raw ? raw : "", raw ? raw_len : 0, true, NULL);
         json_object_set_new(o, "url", json_null());
@@ -78,9 +79,68 @@ char *dead_letter_encode(const char *url, const char *raw, size_t raw_len, const
     json_object_set_new(o, "attempts", json_integer(attempts));
     if (errors)
         json_object_set(o, "errors", errors);
+    /* What the input message needs to be sent again as it was; the defaults stay out, as
+     * they do of an input message. */
+    if (in->url && in->kind == MESSAGE_FEED)
+        json_object_set_new(o, "kind", json_string("feed"));
+    if (in->url && in->depth > 0)
+        json_object_set_new(o, "depth", json_integer(in->depth));
+    if (in->url && in->meta)
+        json_object_set(o, "meta", in->meta);
     char *s = record_dump(o);
     json_decref(o);
     return s;
+}
+
+int dead_letter_parse(const char *body, size_t len, struct dead_letter *out, char *err,
+                      size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    int rc = -1;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "not a dead letter: %s", root ? "not a JSON object" : jerr.text);
+        goto out;
+    }
+    const char *code = json_string_value(json_object_get(root, "error"));
+    if (code && !(out->error = strdup(code))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    json_t *url = json_object_get(root, "url");
+    if (!json_is_string(url)) {
+        snprintf(err, errlen, "no \"url\": the input message itself was bad");
+        goto out;
+    }
+    /* The input message is rebuilt from the fields it left in the letter and checked by the
+     * parser every delivery goes through, so a letter cannot send what a worker would
+     * refuse. */
+    json_t *in = json_pack("{s:O}", "url", url);
+    static const char *const carried[] = {"kind", "depth", "meta"};
+    for (size_t i = 0; in && i < sizeof(carried) / sizeof(*carried); i++) {
+        json_t *v = json_object_get(root, carried[i]);
+        if (v)
+            json_object_set(in, carried[i], v);
+    }
+    char *text = in ? record_dump(in) : NULL;
+    json_decref(in);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    rc = message_parse(text, strlen(text), "application/json", &out->msg, err, errlen);
+    free(text);
+out:
+    json_decref(root);
+    return rc;
+}
+
+void dead_letter_cleanup(struct dead_letter *d)
+{
+    free(d->error);
+    message_cleanup(&d->msg);
+    d->error = NULL;
 }
 
 char *record_dump(const json_t *obj)
