@@ -82,11 +82,12 @@ e2e_assert_queues_empty()
     done
 }
 
-# e2e_dump PREFIX QUEUE FILE -- drains the queue into FILE (JSON lines).
+# e2e_dump PREFIX QUEUE FILE -- drains the queue into FILE (JSON lines): takes, whatever the
+# queue (trawl-dump only peeks at urls unless told).
 e2e_dump()
 {
     timeout 120 "$BUILD/dump/trawl-dump" --prefix "$1" --queue "$2" --output "$3" \
-        --idle-exit 1 --log-level warn
+        --take --idle-exit 1 --log-level warn
     [[ -f $3 ]] || : >"$3"
 }
 
