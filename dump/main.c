@@ -32,7 +32,12 @@ static const char USAGE[] =
     "\n"
     "SIGTERM or SIGINT: the lines written so far are flushed and acked, then exit 0.\n"
     "\n"
-    "Exit status: 0 done; 1 runtime failure (broker, missing queue, output); 2 usage error.\n"
+    "Exit status:\n"
+    "  0  done: --count reached, the peek read what was there, idle for --idle-exit, or a\n"
+    "     signal\n"
+    "  1  a runtime failure: the broker, a missing queue, the output; what was not written\n"
+    "     and acked stays on the queue\n"
+    "  2  a usage error: a bad flag, value or combination; nothing was read\n"
     "\n";
 
 /* The flags of trawl-dump's own, as read. */

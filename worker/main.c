@@ -25,6 +25,13 @@ static const char USAGE[] =
     "or a dead letter with an error code to PREFIX.dead. A URL is acknowledged only once its\n"
     "outcome is confirmed by the broker: a crash repeats a page, it never loses one.\n"
     "Runs until SIGTERM/SIGINT, then drains (see --grace); a second signal exits at once.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  stopped by a signal after draining, or idle for --idle-exit\n"
+    "  1  a runtime failure: the broker or Redis not reached once within --idle-exit of\n"
+    "     start-up, or out of memory; deliveries not acked go back to the queue, nothing is\n"
+    "     lost (later outages are waited out, never a reason to exit)\n"
+    "  2  a usage error: a bad flag, value or rules file; nothing was done\n"
     "\n";
 
 static int set_rate(void *target, const char *v, char *err, size_t errlen)
