@@ -5,14 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "broker.h"
+#include "broker_list.h"
 #include "config.h"
 #include "flags.h"
 #include "log.h"
+#include "loop.h"
 #include "output.h"
 #include "reader.h"
+
+#define DUMP_OUTAGE_MAX_MS 300000 /* a lost broker is waited for this long, as the producer does */
 
 static const char USAGE[] =
     "Usage: trawl-dump [OPTIONS] --queue NAME\n"
@@ -136,6 +142,45 @@ static int check_usage(const struct dump_cli *cli, int argc)
     return 2;
 }
 
+/* One attempt: a member of the list that answers, and the standard queues declared, as every
+ * program does, so that a dump started before the producer waits for records instead of
+ * failing. Any other name must exist: a dump never creates a queue out of a typo. */
+static struct broker *connect_broker(struct broker_list *brokers, const struct common_config *cfg,
+                                     int standard, char *err, size_t errlen)
+{
+    /* A short heartbeat: a hung broker is left after 20 s. */
+    struct broker *b = broker_list_connect(brokers, config_amqp_from(cfg), "trawl-dump", 10,
+                                           10000, err, errlen);
+    if (b && standard && broker_declare_queues(b, cfg->prefix, cfg->queue_type, err, errlen) < 0) {
+        broker_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* Waits out a lost broker as the producer does: capped backoff, for at most
+ * DUMP_OUTAGE_MAX_MS, or until a stop signal. */
+static struct broker *reconnect(struct broker_list *brokers, const struct common_config *cfg,
+                                int standard, char *err, size_t errlen)
+{
+    uint64_t start = loop_now_ms(), delay_ms = 0;
+    for (;;) {
+        struct broker *b = connect_broker(brokers, cfg, standard, err, errlen);
+        if (b) {
+            LOG_I("broker reconnected", "down_ms=%llu",
+                  (unsigned long long)(loop_now_ms() - start));
+            return b;
+        }
+        if (stopping || loop_now_ms() - start > DUMP_OUTAGE_MAX_MS)
+            return NULL;
+        delay_ms = backoff_next(delay_ms, 250, 5000);
+        LOG_W("broker unreachable", "err=\"%s\" retry_ms=%llu", err,
+              (unsigned long long)delay_ms);
+        struct timespec ts = {(time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL); /* a signal cuts it short: the loop sees `stopping` */
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct common_config cfg = {0};
@@ -173,13 +218,11 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     struct reader_stats stats = {0};
-    struct broker *b = broker_connect(cfg.amqp_url, config_amqp_from(&cfg), "trawl-dump", 30,
-                                      10000, err, sizeof(err));
-    /* The standard queues are declared, as every program does, so that a dump started before
-     * the producer waits for records instead of failing. Any other name must exist: a dump
-     * never creates a queue out of a typo. */
-    if (!b || (standard && broker_declare_queues(b, cfg.prefix, cfg.queue_type, err,
-                                                 sizeof(err)) < 0)) {
+    srandom((unsigned)(loop_wall_ms() ^ (uint64_t)getpid()));
+    static struct broker_list brokers; /* 16 KiB */
+    struct broker *b = NULL;
+    if (broker_list_parse(cfg.amqp_url, &brokers, err, sizeof(err)) < 0 ||
+        !(b = connect_broker(&brokers, &cfg, standard, err, sizeof(err)))) {
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
@@ -193,8 +236,20 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART: poll returns */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    if (reader_run(b, out, &ro, &stopping, &stats) == 0)
-        rc = 0;
+    for (;;) {
+        int got = reader_run(b, out, &ro, &stopping, &stats);
+        if (got != READER_LOST) {
+            rc = got == 0 ? 0 : 1;
+            break;
+        }
+        /* What was not acked went back to the queue with the connection; the next one (the
+         * next broker of a list first) reads on, within the same count. */
+        broker_free(b);
+        if (!(b = reconnect(&brokers, &cfg, standard, err, sizeof(err)))) {
+            LOG_E("broker unreachable", "err=\"%s\" waited_s=%d", err, DUMP_OUTAGE_MAX_MS / 1000);
+            break;
+        }
+    }
 out:
     LOG_I("done", "queue=%s read=%llu written=%llu skipped=%llu", qname, stats.read,
           stats.written, stats.skipped);

@@ -128,8 +128,8 @@ static int commit(struct reader *r, const struct broker_events *ev, size_t keep)
             return -1;
         }
         if (broker_wait(r->b, ev, READER_WAIT_MS) < 0) {
-            LOG_E("broker connection lost", "err=\"%s\"", broker_error(r->b));
-            return -1;
+            LOG_W("broker connection lost", "err=\"%s\"", broker_error(r->b));
+            return READER_LOST;
         }
     }
     if (r->nacked) {
@@ -146,8 +146,8 @@ static int commit(struct reader *r, const struct broker_events *ev, size_t keep)
     size_t n = r->npending - keep;
     for (size_t i = r->held ? 0 : n - 1; i < n; i++)
         if (broker_ack(r->b, r->pending[i].tag, !r->held) < 0) {
-            LOG_E("broker connection lost", "err=\"%s\"", broker_error(r->b));
-            return -1;
+            LOG_W("broker connection lost", "err=\"%s\"", broker_error(r->b));
+            return READER_LOST;
         }
     memmove(r->pending, r->pending + n, keep * sizeof(*r->pending));
     r->npending = keep;
@@ -199,7 +199,8 @@ int reader_run(struct broker *b, struct output *out, const struct reader_opts *o
     while (broker_consuming(b)) {
         unsigned long long before = stats->read;
         if (broker_wait(b, &ev, READER_WAIT_MS) < 0) {
-            LOG_E("broker connection lost", "err=\"%s\"", broker_error(b));
+            LOG_W("broker connection lost", "err=\"%s\"", broker_error(b));
+            rc = READER_LOST;
             goto out;
         }
         if (r.write_errno) {
@@ -207,11 +208,15 @@ int reader_run(struct broker *b, struct output *out, const struct reader_opts *o
             goto out;
         }
         if (r.copy_failed) {
-            LOG_E("cannot publish a copy", "err=\"%s\"", broker_error(b));
+            LOG_W("cannot publish a copy", "err=\"%s\"", broker_error(b));
+            rc = READER_LOST;
             goto out;
         }
-        if (commit(&r, &ev, keep_unacked(&r, prefetch)) < 0)
+        int committed = commit(&r, &ev, keep_unacked(&r, prefetch));
+        if (committed < 0) {
+            rc = committed;
             goto out;
+        }
         if (r.held >= READER_PREFETCH) {
             /* Every delivery slot holds a message we cannot write: nothing more would come. */
             LOG_E("too many messages that are not JSON", "held=%llu hint=\"dump them as "
@@ -230,14 +235,15 @@ int reader_run(struct broker *b, struct output *out, const struct reader_opts *o
         /* Cancelled, the consumer still gets what was on the wire before the cancel-ok:
          * the loop goes on until then, putting those back. */
         if (done && broker_cancel(b) < 0) {
-            LOG_E("broker connection lost", "err=\"%s\"", broker_error(b));
+            LOG_W("broker connection lost", "err=\"%s\"", broker_error(b));
+            rc = READER_LOST;
             goto out;
         }
     }
     rc = 0;
 out:
-    if (rc == 0 && commit(&r, &ev, 0) < 0)
-        rc = -1;
+    if (rc == 0)
+        rc = commit(&r, &ev, 0);
     if (r.put_back)
         LOG_D("put back", "queue=%s messages=%llu", o->queue, r.put_back);
     free(r.pending);

@@ -31,10 +31,14 @@ struct reader_stats {
     unsigned long long skipped; /* ... not JSON where fields were wanted: not written */
 };
 
+#define READER_LOST (-2) /* reader_run: the connection was lost; stats carry over */
+
 /* Reads until the count, the end of a peek, the idle exit or *stopping, committing what was
- * written (flush, then copies confirmed, then acks) before returning. Returns 0, or -1 after
- * logging why (the messages not yet acked go back to the queue when the connection
- * closes). */
+ * written (flush, then copies confirmed, then acks) before returning. Returns 0; READER_LOST
+ * when the broker connection was lost (a new connection can take over: call again with the
+ * same stats, which count and limit the whole run); or -1 after logging why. Either way
+ * the messages not yet acked go back to the queue when the connection closes (written ones
+ * come again: at least once). */
 int reader_run(struct broker *b, struct output *out, const struct reader_opts *o,
                volatile sig_atomic_t *stopping, struct reader_stats *stats);
 

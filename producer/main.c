@@ -118,23 +118,30 @@ static int outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, c
     return 0;
 }
 
+/* One attempt: a member of --amqp that answers (the next one after a failure), the queues
+ * declared, confirm mode on. 0, or -1 with err (p->broker left NULL). */
+static int connect_broker(struct producer *p, char *err, size_t errlen)
+{
+    /* A short heartbeat: a hung broker is left after 20 s, even in the middle of a publish. */
+    p->broker = broker_list_connect(&p->brokers, config_amqp_from(&p->cfg), "trawl-producer", 10,
+                                    10000, err, errlen);
+    if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, err,
+                                           errlen) == 0 &&
+        broker_confirm_select(p->broker, err, errlen) == 0)
+        return 0;
+    broker_free(p->broker);
+    p->broker = NULL;
+    return -1;
+}
+
 /* Connects (again), waiting out an outage with capped backoff. */
 int producer_broker(struct producer *p)
 {
     uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
-    while (!p->broker) {
-        p->broker = broker_connect(p->cfg.amqp_url, config_amqp_from(&p->cfg), "trawl-producer",
-                                   60, 10000, err, sizeof(err));
-        if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, err,
-                                               sizeof(err)) == 0 &&
-            broker_confirm_select(p->broker, err, sizeof(err)) == 0)
-            break;
-        broker_free(p->broker);
-        p->broker = NULL;
+    while (!p->broker && connect_broker(p, err, sizeof(err)) < 0)
         if (outage_wait("broker unreachable", start, &delay_ms, err) < 0)
             return -1;
-    }
     return 0;
 }
 
@@ -493,7 +500,6 @@ static int poll_rounds(struct producer *p, int nfiles, char **files)
     struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    srandom((unsigned)(loop_wall_ms() ^ getpid()));
     for (unsigned long round = 1; !stopping; round++) {
         uint64_t start = loop_now_ms();
         p->enqueued = p->duplicate = p->invalid = p->lines = p->not_due = p->still_queued = 0;
@@ -593,11 +599,10 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"out of memory\"");
         goto out;
     }
-    p.broker = broker_connect(p.cfg.amqp_url, config_amqp_from(&p.cfg), "trawl-producer", 60,
-                              10000, err, sizeof(err));
-    if (!p.broker || broker_declare_queues(p.broker, p.cfg.prefix, p.cfg.queue_type, err,
-                                           sizeof(err)) < 0 ||
-        broker_confirm_select(p.broker, err, sizeof(err)) < 0) {
+    /* Seeds the first broker of a list and the polling jitter. */
+    srandom((unsigned)(loop_wall_ms() ^ (uint64_t)getpid()));
+    if (broker_list_parse(p.cfg.amqp_url, &p.brokers, err, sizeof(err)) < 0 ||
+        connect_broker(&p, err, sizeof(err)) < 0) {
         LOG_E("cannot start", "err=%s", producer_quote(why, sizeof(why), err));
         goto out;
     }

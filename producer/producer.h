@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "broker.h"
+#include "broker_list.h"
 #include "config.h"
 
 /* A URL read, waiting to be enqueued. */
@@ -32,6 +33,7 @@ struct producer {
     size_t requeue_max;         /* --count: dead letters requeued at most; 0: no limit */
     size_t batch_max;
     struct broker *broker;
+    struct broker_list brokers; /* --amqp's members, and which to try next */
     redisContext *redis;
     char q_urls[128], seen_key[160];
     double every_s, every_max_s; /* --every, --every-max: polling rounds; 0: one pass */

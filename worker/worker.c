@@ -432,15 +432,24 @@ static int connect_brokers(struct worker *w, char *err, size_t errlen)
 {
     const struct common_config *c = &w->cfg->common;
     const char *from = config_amqp_from(c);
-    w->out = broker_connect(c->amqp_url, from, "trawl-worker publish", HEARTBEAT_S,
-                            BROKER_TIMEOUT_MS, err, errlen);
+    char shown[BROKER_URL_MAX];
+    /* With several brokers the two connections go to different members (the list moves on
+     * after each), and a lost one is replaced starting at the member after it. */
+    w->out = broker_list_connect(&w->brokers, from, "trawl-worker publish", HEARTBEAT_S,
+                                 BROKER_TIMEOUT_MS, err, errlen);
     if (!w->out || broker_declare_queues(w->out, c->prefix, c->queue_type, err, errlen) < 0 ||
         broker_confirm_select(w->out, err, errlen) < 0)
         return -1;
-    w->in = broker_connect(c->amqp_url, from, "trawl-worker consume", HEARTBEAT_S,
-                           BROKER_TIMEOUT_MS, err, errlen);
+    if (w->brokers.n > 1)
+        LOG_I("publishing through", "broker=%s",
+              log_redact_url(broker_list_current(&w->brokers), shown, sizeof(shown)));
+    w->in = broker_list_connect(&w->brokers, from, "trawl-worker consume", HEARTBEAT_S,
+                                BROKER_TIMEOUT_MS, err, errlen);
     if (!w->in)
         return -1;
+    if (w->brokers.n > 1)
+        LOG_I("consuming through", "broker=%s",
+              log_redact_url(broker_list_current(&w->brokers), shown, sizeof(shown)));
     loop_watch(w->loop, broker_fd(w->in), LOOP_READ, on_broker_readable, w);
     loop_watch(w->loop, broker_fd(w->out), LOOP_READ, on_broker_readable, w);
     return 0;
@@ -460,6 +469,11 @@ int worker_run(const struct worker_config *cfg)
     /* Names this process's leases in Redis: unique enough among every worker of a cluster. */
     snprintf(w.id, sizeof(w.id), "%08lx%08lx", (unsigned long)random(),
              (unsigned long)getpid());
+    /* Checked when the flags were read; parsed again here for the random first member. */
+    if (broker_list_parse(cfg->common.amqp_url, &w.brokers, err, sizeof(err)) < 0) {
+        LOG_E("cannot start", "err=\"%s\"", err);
+        return 1;
+    }
 
     w.loop = loop_new();
     if (!w.loop || setup_signals(&w) < 0) {

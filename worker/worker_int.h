@@ -12,6 +12,7 @@
 #include "fetch.h"
 #include "kv.h"
 #include "loop.h"
+#include "broker_list.h"
 #include "message.h"
 #include "metrics.h"
 #include "policy.h"
@@ -21,7 +22,10 @@
 #include "seen.h"
 #include "worker.h"
 
-#define HEARTBEAT_S 30
+/* A hung broker (alive to TCP, silent to AMQP) is noticed once no frame came for two
+ * heartbeats: 20 s, a publish blocked on it included (rabbitmq-c gives up a send at the
+ * heartbeat deadline). */
+#define HEARTBEAT_S 10
 #define BROKER_TIMEOUT_MS 10000
 #define TICK_MS 1000                /* heartbeats, idle check, drain deadline */
 #define RETURN_SLACK_MS 10000       /* --idle-exit waits this long past our last due return */
@@ -102,6 +106,7 @@ struct worker {
     const struct worker_config *cfg;
     struct loop *loop;
     struct broker *in, *out;
+    struct broker_list brokers; /* --amqp's members, and which to try next */
     struct kv *kv;
     struct policy *policy;
     struct revisit *revisit;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker_list.h"
 #include "kv.h"
 
 _Static_assert(sizeof(enum queue_type) == sizeof(int) && sizeof(enum log_level) == sizeof(int) &&
@@ -25,11 +26,12 @@ static int set_prefix(void *target, const char *v, char *err, size_t errlen)
 }
 
 /* One check per kind of URL, each the parser its connection uses, so that what passes here
- * connects later. (Issue 13 adds a comma-separated list of brokers and redis-sentinel://:
- * each is one more function here.) */
+ * connects later. A comma makes a list of brokers (a cluster's nodes), each checked. */
 static int set_amqp_url(void *target, const char *v, char *err, size_t errlen)
 {
-    if (broker_check_url(v, err, errlen) < 0)
+    static struct broker_list scratch; /* 16 KiB: not on the stack */
+    if (strchr(v, ',') ? broker_list_parse(v, &scratch, err, errlen) < 0
+                       : broker_check_url(v, err, errlen) < 0)
         return -1;
     *(const char **)target = v;
     return 0;
@@ -72,7 +74,9 @@ const struct flag CONFIG_FLAGS[] = {
     {.name = BROKER_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(amqp_url),
      .set = set_amqp_url, .def = "amqp://guest:guest@127.0.0.1:5672", .env = BROKER_URL_ENV,
      .keep_origin = 1, .origin_offset = AT(amqp_from), .redact = 1,
-     .help = "RabbitMQ, amqp://USER:PASS@HOST:PORT[/VHOST] (amqps:// for TLS)",
+     .help = "RabbitMQ, amqp://USER:PASS@HOST:PORT[/VHOST] (amqps:// for TLS); a cluster's "
+             "nodes as a comma-separated list: each connection starts at a random one and "
+             "moves to the next when one fails or hangs",
      .section = "Connections (flags win over the environment)"},
     {.name = KV_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(redis_url),
      .set = set_redis_url, .def = "redis://127.0.0.1:6379/0", .env = KV_URL_ENV,

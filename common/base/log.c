@@ -176,20 +176,55 @@ void log_write(enum log_level level, const char *msg, const char *fmt, ...)
             body[0] ? " " : "", body);
 }
 
-const char *log_redact_url(const char *url, char *buf, size_t buflen)
+/* The masked form of one URL, [url, end), appended at out (room: outlen). */
+static size_t redact_one(const char *url, const char *end, char *out, size_t outlen)
 {
     /* scheme://user:password@host... -> scheme://user:***@host... The last '@' ends the
      * credentials (a password may hold '@'; a host cannot), and without a scheme everything
      * before it goes: a value that failed its check need not have a URL's shape. */
-    const char *at = strrchr(url, '@');
+    const char *at = NULL;
+    for (const char *p = url; p < end; p++)
+        if (*p == '@')
+            at = p;
+    int n;
     if (!at) {
-        snprintf(buf, buflen, "%s", url);
-        return buf;
+        n = snprintf(out, outlen, "%.*s", (int)(end - url), url);
+    } else {
+        const char *scheme_end = strstr(url, "://");
+        const char *user = scheme_end && scheme_end < at ? scheme_end + 3 : url;
+        const char *colon = memchr(user, ':', (size_t)(at - user));
+        const char *keep_end = user == url ? url : colon ? colon + 1 : user;
+        n = snprintf(out, outlen, "%.*s***%.*s", (int)(keep_end - url), url, (int)(end - at),
+                     at);
     }
-    const char *scheme_end = strstr(url, "://");
-    const char *user = scheme_end && scheme_end < at ? scheme_end + 3 : url;
-    const char *colon = memchr(user, ':', (size_t)(at - user));
-    const char *keep_end = user == url ? url : colon ? colon + 1 : user;
-    snprintf(buf, buflen, "%.*s***%s", (int)(keep_end - url), url, at);
+    return n < 0 ? 0 : (size_t)n < outlen ? (size_t)n : outlen ? outlen - 1 : 0;
+}
+
+/* The start of the next URL of a comma-separated list after p: a comma followed by a scheme
+ * ("amqp://"). A comma inside a password is not followed by one. */
+static const char *next_in_list(const char *p)
+{
+    for (const char *c = strchr(p, ','); c; c = strchr(c + 1, ',')) {
+        size_t scheme = strspn(c + 1, "abcdefghijklmnopqrstuvwxyz+-.");
+        if (scheme && strncmp(c + 1 + scheme, "://", 3) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+const char *log_redact_url(const char *url, char *buf, size_t buflen)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *p = url;;) {
+        const char *comma = next_in_list(p);
+        const char *end = comma ? comma : p + strlen(p);
+        used += redact_one(p, end, buf + used, buflen - used);
+        if (!comma || used + 1 >= buflen)
+            break;
+        buf[used++] = ',';
+        buf[used] = '\0';
+        p = comma + 1;
+    }
     return buf;
 }

@@ -52,5 +52,24 @@ int main(void)
     CHECK_STR_EQ(got, "{\"detail_msg\":\"other\",\"msg\":\"event\"}");
     free(got);
     json_decref(o);
+
+    /* Passwords are masked, the user kept; in a list each member is, and a comma inside a
+     * password does not split it. */
+    static const char *const redacted[][2] = {
+        {"amqp://guest:pw@h:1", "amqp://guest:***@h:1"},
+        {"amqp://u:a@b@h/vh", "amqp://u:***@h/vh"},
+        {"u:secret@h:5672", "***@h:5672"},
+        {"amqp://h:1", "amqp://h:1"},
+        {"redis://:pw@h/0", "redis://:***@h/0"},
+        {"amqp://a:x@h:1,amqp://b:y@k:2", "amqp://a:***@h:1,amqp://b:***@k:2"},
+        {"amqp://a:p,q@h:1,amqp://k:2", "amqp://a:***@h:1,amqp://k:2"},
+        {"amqp://a:x@h:1,", "amqp://a:***@h:1,"},
+    };
+    char buf[256];
+    for (size_t i = 0; i < sizeof(redacted) / sizeof(*redacted); i++)
+        CHECK_STR_EQ_CTX(redacted[i][0], log_redact_url(redacted[i][0], buf, sizeof(buf)),
+                         redacted[i][1]);
+    /* Cut to the buffer, never past it. */
+    CHECK_STR_EQ(log_redact_url("amqp://a:x@host:1,amqp://b:y@k:2", buf, 12), "amqp://a:**");
     return check_summary();
 }
