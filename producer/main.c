@@ -30,6 +30,7 @@
 #define OUTAGE_MAX_MS 300000     /* how long a broker or Redis outage is waited out */
 #define OUTAGE_RETRY_MIN_MS 250  /* the first retry during an outage ... */
 #define OUTAGE_RETRY_MAX_MS 5000 /* ... doubling up to this */
+#define NACKED_ROUNDS_BEFORE_RECONNECT 3
 
 static const char USAGE[] =
     "Usage: trawl-producer [OPTIONS] [FILE...]\n"
@@ -246,6 +247,8 @@ static int flush_batch(struct producer *p)
     struct outgoing *out = calloc(ntodo ? ntodo : 1, sizeof(*out));
     if (!out)
         goto out;
+    uint64_t nack_delay_ms = 0;
+    int nacked_rounds = 0; /* in a row, every message nacked */
     while (ntodo > 0) {
         if (producer_broker(p) < 0)
             goto out;
@@ -269,6 +272,21 @@ static int flush_batch(struct producer *p)
         if (again)
             LOG_W("publishing again", "count=%zu cause=%s", again,
                   lost ? "connection_lost" : "nack");
+        if (again && !lost && again == ntodo) {
+            /* A channel can keep nacking a quorum queue after its leader moved to another
+             * node: after a few such rounds, a new connection (the next broker of a list). */
+            if (++nacked_rounds >= NACKED_ROUNDS_BEFORE_RECONNECT) {
+                LOG_W("broker nacks every message", "rounds=%d next=reconnect", nacked_rounds);
+                broker_free(p->broker);
+                p->broker = NULL;
+                nacked_rounds = 0;
+            }
+            nack_delay_ms = backoff_next(nack_delay_ms, OUTAGE_RETRY_MIN_MS, OUTAGE_RETRY_MAX_MS);
+            sleep_ms(nack_delay_ms);
+        } else {
+            nacked_rounds = 0;
+            nack_delay_ms = 0;
+        }
         ntodo = again;
         progress(p, 0);
     }

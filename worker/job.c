@@ -795,8 +795,34 @@ static void on_republish_due(struct loop *l, void *arg)
         j->seq = (uint64_t)seq;
 }
 
+/* Records and dead letters go to queues without a length limit, where a nack is not a full
+ * queue. A channel that nacks them all for NACK_REOPEN_MS is taken as stuck (RabbitMQ 3.10
+ * kept nacking every publish on a channel to a quorum queue whose leader had moved to
+ * another node: minutes, until the channel closed): both connections are opened again, on
+ * the next broker of a list. Returns 1 when it did. */
+static int reopen_if_stuck(struct worker *w, const struct job *j, int ok)
+{
+    if (j->out_kind != OUT_RECORD && j->out_kind != OUT_DEAD)
+        return 0;
+    if (ok) {
+        w->nacked_since_ms = 0;
+        return 0;
+    }
+    uint64_t now = loop_now_ms();
+    if (!w->nacked_since_ms)
+        w->nacked_since_ms = now;
+    if (now - w->nacked_since_ms < NACK_REOPEN_MS)
+        return 0;
+    w->nacked_since_ms = 0;
+    worker_lose_broker(w, "publishing connection", "every record and dead letter nacked for "
+                       "15 s: reopening the connections");
+    return 1;
+}
+
 static void settle(struct worker *w, struct job *j, int ok)
 {
+    if (reopen_if_stuck(w, j, ok))
+        return;
     if (!ok) {
         /* A nack means the broker could not take the message (a full queue, a failing
          * disk): publish it again, after a wait that doubles, not at once, which spun

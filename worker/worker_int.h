@@ -34,6 +34,8 @@
 #define RATE_MAX_WAIT_US 30000000   /* book a host's schedule at most 30 s ahead */
 #define NACK_RETRY_MIN_MS 100       /* a nacked outcome is published again after this ... */
 #define NACK_RETRY_MAX_MS 5000      /* ... doubling up to this */
+#define NACK_REOPEN_MS 15000        /* records and dead letters nacked, none acked, this long:
+                                       the publishing channel is reopened */
 #define MAX_PARKS 3                 /* a URL is set aside for a busy host at most this often */
 #define ROBOTS_POLL_MS 250          /* ask again for robots.txt another worker is fetching */
 #define POISON_DELIVERIES 5         /* a message delivered this often has killed workers */
@@ -125,6 +127,7 @@ struct worker {
     int broker_lost;            /* a connection failed: tear down before sleeping */
     uint64_t reconnect_backoff_ms;
     uint64_t broker_lost_at_ms; /* when the current outage began */
+    uint64_t nacked_since_ms;   /* first nack of an outcome with no ack since; 0: none */
     struct loop_timer reconnect_timer;
     int draining;               /* a signal came: no new work */
     uint64_t drain_deadline_ms;

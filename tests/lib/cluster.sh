@@ -57,6 +57,9 @@ log.console = false
 log.file.level = info
 disk_free_limit.absolute = 50MB
 queue_leader_locator = balanced
+# A hung node is declared down after net_ticktime (60 s by default); until then the messages
+# its consumers held stay theirs. Shorter here, as the README suggests for clusters.
+net_ticktime = 15
 management.tcp.ip = 127.0.0.1
 management.tcp.port = ${http[k - 1]}
 EOF
@@ -76,7 +79,7 @@ trawl_start_rabbitmq_cluster()
     _trawl_need_run_dir || return 1
     local n=${1:-3} k t0
     t0=$(_trawl_now_ms)
-    RABBIT_CLUSTER_DIR=$TRAWL_RUN_DIR/rabbit-cluster
+    RABBIT_CLUSTER_DIR=$(mktemp -d "$TRAWL_RUN_DIR/rabbit-cluster.XXXX") || return 1
     mkdir -p "$RABBIT_CLUSTER_DIR/home"
     (umask 077 && _trawl_random_hex 16 | tr 'a-f' 'A-F' >"$RABBIT_CLUSTER_DIR/home/.erlang.cookie")
     chmod 400 "$RABBIT_CLUSTER_DIR/home/.erlang.cookie"
@@ -137,6 +140,21 @@ trawl_start_rabbitmq_cluster()
     _trawl_log "rabbitmq cluster of $n nodes on ports $RABBIT_CLUSTER_PORTS (in $(( ($(_trawl_now_ms) - t0) / 1000 )) s, logs $RABBIT_CLUSTER_DIR)"
 }
 
+# trawl_stop_rabbitmq_cluster -- kills every node (a test cluster's data is thrown away: no
+# need for the up to 30 s of a clean shutdown) and the cluster's epmd, and forgets them: for
+# a test that started a cluster inside a run whose other tests do not need it.
+trawl_stop_rabbitmq_cluster()
+{
+    local k pid
+    for k in 1 2 3 4 5; do
+        pid=$(_trawl_tracked_pid "rabbit-c$k")
+        [[ -n $pid ]] || continue
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        _trawl_stop_tracked "rabbit-c$k" 5
+    done
+    _trawl_stop_tracked rabbit-cluster-epmd 5
+}
+
 # trawl_rabbit_cluster_signal K SIGNAL -- sends SIGNAL (KILL, STOP, CONT, TERM) to every
 # process of node cK (the start script leads the node's process group).
 trawl_rabbit_cluster_signal()
@@ -148,6 +166,23 @@ trawl_rabbit_cluster_signal()
     kill "-$sig" -- "-$pid"
     if [[ $sig == KILL ]]; then
         trawl_untrack "rabbit-c$k"
+    fi
+}
+
+# trawl_rabbit_cluster_restart K -- boots node cK again on its data (after a kill) and waits
+# until it runs and is back in the cluster.
+trawl_rabbit_cluster_restart()
+{
+    local k=$1 ports
+    _trawl_load_state rabbit-cluster || return 1
+    ports=($RABBIT_CLUSTER_PORTS)
+    _trawl_rabbit_cluster_boot "$k"
+    if ! _trawl_wait_until 90 "$(_trawl_tracked_pid "rabbit-c$k")" _trawl_amqp_ready \
+        "${ports[k - 1]}" ||
+        ! trawl_rabbit_cluster_ctl "$k" -q await_startup --timeout 90 \
+            >>"$RABBIT_CLUSTER_DIR/c$k/server.log" 2>&1; then
+        _trawl_err "RabbitMQ node c$k did not start again; logs: $RABBIT_CLUSTER_DIR/c$k/"
+        return 1
     fi
 }
 
@@ -166,7 +201,7 @@ trawl_start_redis_cluster()
     local masters=${1:-3} replicas=${2:-0} k n port bus dir t0 addrs=()
     t0=$(_trawl_now_ms)
     n=$((masters * (1 + replicas)))
-    REDIS_CLUSTER_DIR=$TRAWL_RUN_DIR/redis-cluster
+    REDIS_CLUSTER_DIR=$(mktemp -d "$TRAWL_RUN_DIR/redis-cluster.XXXX") || return 1
     REDIS_CLUSTER_PORTS=
     for ((k = 1; k <= n; k++)); do
         port=$(trawl_free_port) && bus=$(trawl_free_port) || return 1
@@ -204,6 +239,18 @@ trawl_start_redis_cluster()
     _trawl_log "redis cluster: $masters master(s), $replicas replica(s) each, ports $REDIS_CLUSTER_PORTS (in $(( ($(_trawl_now_ms) - t0) / 1000 )) s)"
 }
 
+# trawl_stop_redis_cluster -- stops every node of the Redis Cluster (continued first).
+trawl_stop_redis_cluster()
+{
+    local k pid
+    for k in $(seq 1 32); do
+        pid=$(_trawl_tracked_pid "redis-r$k")
+        [[ -n $pid ]] || continue
+        kill -CONT "$pid" 2>/dev/null || true
+        _trawl_stop_tracked "redis-r$k" 5
+    done
+}
+
 _trawl_sentinel_knows()
 {
     [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" sentinel get-master-addr-by-name "$2" 2>/dev/null) == *127.0.0.1* ]]
@@ -217,7 +264,8 @@ trawl_start_redis_sentinel()
 {
     _trawl_need_run_dir || return 1
     local name=${1:-trawl} k port dir list=
-    local base=$TRAWL_RUN_DIR/redis-sentinel
+    local base
+    base=$(mktemp -d "$TRAWL_RUN_DIR/redis-sentinel.XXXX") || return 1
     mkdir -p "$base/master" "$base/replica"
     SENTINEL_MASTER_PORT=$(trawl_free_port) && SENTINEL_REPLICA_PORT=$(trawl_free_port) || return 1
     _trawl_spawn "$base/master/redis.log" redis-server --bind 127.0.0.1 \
