@@ -15,6 +15,7 @@
 #include "flags.h"
 #include "log.h"
 #include "loop.h"
+#include "mgmt.h"
 #include "output.h"
 #include "reader.h"
 
@@ -151,7 +152,8 @@ static struct broker *connect_broker(struct broker_list *brokers, const struct c
     /* A short heartbeat: a hung broker is left after 20 s. */
     struct broker *b = broker_list_connect(brokers, config_amqp_from(cfg), "trawl-dump", 10,
                                            10000, err, errlen);
-    if (b && standard && broker_declare_queues(b, cfg->prefix, cfg->queue_type, err, errlen) < 0) {
+    if (b && standard && broker_declare_queues(b, cfg->prefix, cfg->queue_type, cfg->quorum_size, err,
+                                               errlen) < 0) {
         broker_free(b);
         return NULL;
     }
@@ -226,6 +228,9 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
+    if (standard)
+        mgmt_report_replication(cfg.amqp_http, broker_list_current(&brokers), cfg.prefix,
+                                cfg.quorum_size, brokers.n > 1 || cfg.amqp_http);
     ro.ready_at_start = broker_queue_ready(b, qname, err, sizeof(err));
     if (ro.ready_at_start < 0) {
         LOG_E("cannot start", "err=\"%s\"", err);

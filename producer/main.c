@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "message.h"
+#include "mgmt.h"
 #include "producer.h"
 #include "url.h"
 
@@ -126,7 +127,7 @@ static int connect_broker(struct producer *p, char *err, size_t errlen)
     /* A short heartbeat: a hung broker is left after 20 s, even in the middle of a publish. */
     p->broker = broker_list_connect(&p->brokers, config_amqp_from(&p->cfg), "trawl-producer", 10,
                                     10000, err, errlen);
-    if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, err,
+    if (p->broker && broker_declare_queues(p->broker, p->cfg.prefix, p->cfg.queue_type, p->cfg.quorum_size, err,
                                            errlen) == 0 &&
         broker_confirm_select(p->broker, err, errlen) == 0)
         return 0;
@@ -624,6 +625,8 @@ int main(int argc, char **argv)
         LOG_E("cannot start", "err=%s", producer_quote(why, sizeof(why), err));
         goto out;
     }
+    mgmt_report_replication(p.cfg.amqp_http, broker_list_current(&p.brokers), p.cfg.prefix,
+                            p.cfg.quorum_size, p.brokers.n > 1 || p.cfg.amqp_http);
     if (p.requeue_dead) {
         rc = requeue_dead(&p) < 0 ? 1 : 0;
         goto out;

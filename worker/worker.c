@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "mgmt.h"
 #include "policy.h"
 #include "retry.h"
 
@@ -108,6 +109,15 @@ static int give_up_unreached(struct worker *w)
     return 1;
 }
 
+/* Once, when the broker is first reached: are the queues replicated as they could be? */
+static void first_reached(struct worker *w)
+{
+    const struct common_config *c = &w->cfg->common;
+    w->broker_reached = 1;
+    mgmt_report_replication(c->amqp_http, broker_list_current(&w->brokers), c->prefix,
+                            c->quorum_size, w->brokers.n > 1 || c->amqp_http);
+}
+
 static void on_reconnect_timer(struct loop *l, void *arg)
 {
     struct worker *w = arg;
@@ -121,7 +131,8 @@ static void on_reconnect_timer(struct loop *l, void *arg)
             LOG_I("broker connected", "after_ms=%llu failures=%llu",
                   (unsigned long long)(loop_now_ms() - w->started_ms),
                   (unsigned long long)w->broker_failures.count);
-        w->broker_reached = 1;
+        if (!w->broker_reached)
+            first_reached(w);
         w->broker_failures.count = 0;
         w->reconnect_backoff_ms = 0;
         loop_timer_start(w->loop, &w->tick, 0); /* resumes consuming */
@@ -437,7 +448,8 @@ static int connect_brokers(struct worker *w, char *err, size_t errlen)
      * after each), and a lost one is replaced starting at the member after it. */
     w->out = broker_list_connect(&w->brokers, from, "trawl-worker publish", HEARTBEAT_S,
                                  BROKER_TIMEOUT_MS, err, errlen);
-    if (!w->out || broker_declare_queues(w->out, c->prefix, c->queue_type, err, errlen) < 0 ||
+    if (!w->out || broker_declare_queues(w->out, c->prefix, c->queue_type, c->quorum_size, err,
+                                           errlen) < 0 ||
         broker_confirm_select(w->out, err, errlen) < 0)
         return -1;
     if (w->brokers.n > 1)
@@ -496,7 +508,7 @@ int worker_run(const struct worker_config *cfg)
     /* A broker that cannot be reached yet is tried again from the loop (on_reconnect_timer),
      * like Redis: with --idle-exit, until that long after start-up (give_up_unreached). */
     if (connect_brokers(&w, err, sizeof(err)) == 0) {
-        w.broker_reached = 1;
+        first_reached(&w);
     } else {
         teardown_brokers(&w);
         broker_failed(&w, err);

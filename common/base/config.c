@@ -91,6 +91,15 @@ const struct flag CONFIG_FLAGS[] = {
      .choices = QUEUE_TYPES, .choice_values = QUEUE_TYPE_VALUES, .def = "quorum",
      .help = "quorum (replicated on a cluster, with delivery counts) or classic; must match "
              "the existing queues"},
+    {.name = "quorum-size", .value_name = "N", .type = FLAG_UINT, .offset = AT(quorum_size),
+     .min = 1, .max = 9, .def = "3",
+     .help = "replicas of each quorum queue when it is created (the cluster's running nodes "
+             "if fewer): 3 survives one node lost, 5 two"},
+    {.name = "amqp-http", .value_name = "URL", .type = FLAG_STRING, .offset = AT(amqp_http),
+     .env = "TRAWL_AMQP_HTTP_URL", .redact = 1,
+     .help = "RabbitMQ's management API, where the programs read at start-up how many nodes "
+             "hold each queue (default http://HOST:15672 of the broker connected to; with "
+             "the AMQP user and password)"},
     {.name = "log-level", .value_name = "LEVEL", .type = FLAG_CHOICE, .offset = AT(log_level),
      .choices = LOG_LEVELS, .choice_values = LOG_LEVEL_VALUES, .def = "info",
      .help = "debug, info, warn or error",

@@ -17,6 +17,8 @@ struct common_config {
     enum flag_origin redis_from;
     const char *prefix;
     enum queue_type queue_type;
+    unsigned quorum_size;       /* replicas of a quorum queue when declared */
+    const char *amqp_http;      /* the management API, NULL: http://HOST:15672 of the broker */
     enum log_level log_level;
     enum log_format log_format;
 };

@@ -269,63 +269,6 @@ const char *broker_queue_name(char *buf, size_t buflen, const char *prefix, cons
     return buf;
 }
 
-static int declare(struct broker *b, const char *name, amqp_table_t args, char *err,
-                   size_t errlen)
-{
-    amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name), 0, 1, 0, 0, args);
-    char what[300];
-    snprintf(what, sizeof(what), "declare queue '%s'", name);
-    return check_rpc(b, what, err, errlen);
-}
-
-int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
-                          char *err, size_t errlen)
-{
-    static const char *const suffixes[] = {"urls", "records", "dead"};
-    const char *type_name = type == QUEUE_QUORUM ? "quorum" : "classic";
-    /* The type is always explicit: declaring without it against an existing quorum queue
-     * would fail with an "inequivalent arg" error that names no cause. */
-    amqp_table_entry_t arg = {
-        .key = amqp_cstring_bytes("x-queue-type"),
-        .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(type_name)},
-    };
-    amqp_table_t args = {.num_entries = 1, .entries = &arg};
-    char name[256];
-    for (size_t i = 0; i < 3; i++)
-        if (declare(b, broker_queue_name(name, sizeof(name), prefix, suffixes[i]), args, err,
-                    errlen) < 0)
-            return -1;
-
-    /* The retry ladder: messages expire (per message, within the level's span) and are
-     * dead-lettered back to PREFIX.urls. On quorum queues, at-least-once dead-lettering (which
-     * needs reject-publish overflow) keeps a retry from being lost on the way back. */
-    char urls[256];
-    broker_queue_name(urls, sizeof(urls), prefix, "urls");
-    for (int i = 0; i < RETRY_LEVELS; i++) {
-        amqp_table_entry_t e[6] = {
-            arg,
-            {.key = amqp_cstring_bytes("x-message-ttl"),
-             .value = {.kind = AMQP_FIELD_KIND_I64,
-                       .value.i64 = (int64_t)RETRY_LEVEL_MAX_MS(i)}},
-            {.key = amqp_cstring_bytes("x-dead-letter-exchange"),
-             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes("")}},
-            {.key = amqp_cstring_bytes("x-dead-letter-routing-key"),
-             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(urls)}},
-            {.key = amqp_cstring_bytes("x-dead-letter-strategy"),
-             .value = {.kind = AMQP_FIELD_KIND_UTF8,
-                       .value.bytes = amqp_cstring_bytes("at-least-once")}},
-            {.key = amqp_cstring_bytes("x-overflow"),
-             .value = {.kind = AMQP_FIELD_KIND_UTF8,
-                       .value.bytes = amqp_cstring_bytes("reject-publish")}},
-        };
-        amqp_table_t delay_args = {.num_entries = type == QUEUE_QUORUM ? 6 : 4, .entries = e};
-        if (declare(b, broker_queue_name(name, sizeof(name), prefix, RETRY_LEVEL[i].suffix),
-                    delay_args, err, errlen) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* A channel.close from the broker in reply to an RPC on the query channel: only that channel
  * is gone (its close is acknowledged, and the next query opens it again); the connection
  * and channel 1 stay healthy. Returns the reply code, or 0 for any other reply. */
@@ -340,14 +283,145 @@ static unsigned query_channel_closed(struct broker *b, amqp_rpc_reply_t r)
     return m->reply_code;
 }
 
+/* Opens the query channel when a refusal closed it. 0, or -1 with err. */
+static int open_query_channel(struct broker *b, char *err, size_t errlen)
+{
+    if (b->query_channel_open)
+        return 0;
+    amqp_channel_open(b->conn, BROKER_QUERY_CHANNEL);
+    if (check_rpc(b, "channel.open", err, errlen) < 0)
+        return -1;
+    b->query_channel_open = 1;
+    return 0;
+}
+
+/* The group size an existing queue was created with, from RabbitMQ's refusal ("... but
+ * current is '1'", "... but current is the value '1' of type 'long'"): its value, 0 for
+ * "current is none", -1 when the text says neither. */
+static long current_group_size(const char *why)
+{
+    const char *p = strstr(why, "current is ");
+    if (!p)
+        return -1;
+    p += strlen("current is ");
+    if (strncmp(p, "none", 4) == 0)
+        return 0;
+    if (strncmp(p, "the value ", 10) == 0)
+        p += 10;
+    if (*p != '\'')
+        return -1;
+    char *end;
+    long n = strtol(p + 1, &end, 10);
+    return *end == '\'' && n > 0 ? n : -1;
+}
+
+/* Declares a queue on the query channel, where a refusal closes only that channel. `args`
+ * ends with x-quorum-initial-group-size when `sized`. RabbitMQ holds a queue to the size it
+ * was created with (none, for one created before --quorum-size): refused as inequivalent,
+ * the declaration is made again with the queue's own -- the size only matters when a queue
+ * is created, and the start-up check (mgmt.c) says when it is short. */
+static int declare(struct broker *b, const char *name, amqp_table_t args, int sized,
+                   char *err, size_t errlen)
+{
+    amqp_table_entry_t own[8]; /* a copy to adjust: the caller's serves other queues too */
+    if (args.num_entries > (int)(sizeof(own) / sizeof(*own)))
+        return fail(b, "declare", "too many queue arguments");
+    memcpy(own, args.entries, (size_t)args.num_entries * sizeof(*own));
+    args.entries = own;
+    for (int again = 0;; again++) {
+        if (open_query_channel(b, err, errlen) < 0)
+            return -1;
+        amqp_queue_declare(b->conn, BROKER_QUERY_CHANNEL, amqp_cstring_bytes(name), 0, 1, 0, 0,
+                           args);
+        amqp_rpc_reply_t r = amqp_get_rpc_reply(b->conn);
+        if (r.reply_type == AMQP_RESPONSE_NORMAL)
+            return 0;
+        char why[384];
+        reply_text(r, why, sizeof(why)); /* before the close-ok: r's method lives in a pool */
+        unsigned code = query_channel_closed(b, r);
+        long size = code == AMQP_PRECONDITION_FAILED && sized && !again &&
+                            strstr(why, "'x-quorum-initial-group-size'")
+                        ? current_group_size(why)
+                        : -1;
+        if (size == 0) {
+            args.num_entries--;
+            sized = 0;
+            continue;
+        }
+        if (size > 0) {
+            args.entries[args.num_entries - 1].value.value.i64 = size;
+            continue;
+        }
+        char what[300];
+        snprintf(what, sizeof(what), "declare queue '%s'", name);
+        if (code) {
+            snprintf(err, errlen, "amqp %s on %s: %.200s", what, b->url_redacted, why);
+            return -1;
+        }
+        return rpc_failed(b, r, what, err, errlen);
+    }
+}
+
+int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
+                          unsigned quorum_size, char *err, size_t errlen)
+{
+    static const char *const suffixes[] = {"urls", "records", "dead"};
+    const char *type_name = type == QUEUE_QUORUM ? "quorum" : "classic";
+    /* The type is always explicit: declaring without it against an existing quorum queue
+     * would fail with an "inequivalent arg" error that names no cause. A quorum queue gets
+     * its initial number of replicas (RabbitMQ takes the running nodes up to it; without
+     * it, every node of the cluster). */
+    amqp_table_entry_t first[2] = {
+        {.key = amqp_cstring_bytes("x-queue-type"),
+         .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(type_name)}},
+        {.key = amqp_cstring_bytes("x-quorum-initial-group-size"),
+         .value = {.kind = AMQP_FIELD_KIND_I64, .value.i64 = (int64_t)quorum_size}},
+    };
+    amqp_table_entry_t arg = first[0];
+    int sized = type == QUEUE_QUORUM && quorum_size > 0;
+    amqp_table_t args = {.num_entries = sized ? 2 : 1, .entries = first};
+    char name[256];
+    for (size_t i = 0; i < 3; i++)
+        if (declare(b, broker_queue_name(name, sizeof(name), prefix, suffixes[i]), args, sized,
+                    err, errlen) < 0)
+            return -1;
+
+    /* The retry ladder: messages expire (per message, within the level's span) and are
+     * dead-lettered back to PREFIX.urls. On quorum queues, at-least-once dead-lettering (which
+     * needs reject-publish overflow) keeps a retry from being lost on the way back. */
+    char urls[256];
+    broker_queue_name(urls, sizeof(urls), prefix, "urls");
+    for (int i = 0; i < RETRY_LEVELS; i++) {
+        amqp_table_entry_t e[7] = {
+            arg,
+            {.key = amqp_cstring_bytes("x-message-ttl"),
+             .value = {.kind = AMQP_FIELD_KIND_I64,
+                       .value.i64 = (int64_t)RETRY_LEVEL_MAX_MS(i)}},
+            {.key = amqp_cstring_bytes("x-dead-letter-exchange"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes("")}},
+            {.key = amqp_cstring_bytes("x-dead-letter-routing-key"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(urls)}},
+            {.key = amqp_cstring_bytes("x-dead-letter-strategy"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                       .value.bytes = amqp_cstring_bytes("at-least-once")}},
+            {.key = amqp_cstring_bytes("x-overflow"),
+             .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                       .value.bytes = amqp_cstring_bytes("reject-publish")}},
+            first[1],
+        };
+        amqp_table_t delay_args = {.num_entries = type != QUEUE_QUORUM ? 4 : sized ? 7 : 6,
+                                   .entries = e};
+        if (declare(b, broker_queue_name(name, sizeof(name), prefix, RETRY_LEVEL[i].suffix),
+                    delay_args, type == QUEUE_QUORUM && sized, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 long broker_queue_ready(struct broker *b, const char *queue, char *err, size_t errlen)
 {
-    if (!b->query_channel_open) {
-        amqp_channel_open(b->conn, BROKER_QUERY_CHANNEL);
-        if (check_rpc(b, "channel.open", err, errlen) < 0)
-            return -1;
-        b->query_channel_open = 1;
-    }
+    if (open_query_channel(b, err, errlen) < 0)
+        return -1;
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(b->conn, BROKER_QUERY_CHANNEL,
                                                      amqp_cstring_bytes(queue), 1, 0, 0, 0,
                                                      amqp_empty_table);

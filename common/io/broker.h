@@ -63,11 +63,12 @@ struct broker *broker_connect(const char *url, const char *origin, const char *n
 void broker_free(struct broker *b); /* closes politely when still open; NULL is a no-op */
 
 /* Declares PREFIX.urls, PREFIX.records and PREFIX.dead, durable, of the given type, and the
- * retry ladder PREFIX.delay.* (see retry.h) that dead-letters back to PREFIX.urls.
- * Idempotent. Returns 0, or -1 with the broker's reply in err (for example a queue that
- * exists with another type). */
+ * retry ladder PREFIX.delay.* (see retry.h) that dead-letters back to PREFIX.urls. Quorum
+ * queues get quorum_size replicas when declared (0: every node). Idempotent: the size only
+ * matters when a queue is created. Returns 0, or -1 with the broker's reply in err (for
+ * example a queue that exists with another type). */
 int broker_declare_queues(struct broker *b, const char *prefix, enum queue_type type,
-                          char *err, size_t errlen);
+                          unsigned quorum_size, char *err, size_t errlen);
 
 /* Number of ready messages in `queue` (a passive declare, on a channel of its own: a queue
  * that does not exist leaves the connection healthy). -1 with err on failure, "queue 'NAME'

@@ -13,6 +13,7 @@
 
 #define MGMT_PORT 15672
 #define MGMT_MAX_BODY (4 << 20) /* a queue's or the nodes' JSON; far below this */
+#define MGMT_TIMEOUT_MS 2000    /* per request, at start-up */
 
 /* The AMQP URL's parts, parsed from a copy (amqp_parse_url writes into its input). */
 struct amqp_parts {
@@ -144,4 +145,44 @@ out:
     curl_free(name);
     free(p.copy);
     return rc;
+}
+
+void mgmt_report_replication(const char *base, const char *amqp_url, const char *prefix,
+                             unsigned quorum_size, int asked)
+{
+    static const char *const suffixes[] = {"urls", "records", "dead"};
+    char derived[512], err[1024], name[256];
+    if (!base) {
+        if (mgmt_base_url(amqp_url, derived, sizeof(derived)) < 0)
+            return;
+        base = derived;
+    }
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+        snprintf(name, sizeof(name), "%s.%s", prefix, suffixes[i]);
+        struct mgmt_queue_replicas r;
+        if (mgmt_queue_replicas(base, amqp_url, name, MGMT_TIMEOUT_MS, &r, err, sizeof(err)) < 0) {
+            /* A single broker without the management plugin is the common case: say it only
+             * to someone who asked for a cluster or for the API. */
+            if (asked)
+                LOG_I("replication not checked", "err=\"%s\" hint=\"enable rabbitmq_management "
+                      "or set --amqp-http\"", err);
+            else
+                LOG_D("replication not checked", "err=\"%s\"", err);
+            return;
+        }
+        if (!r.quorum)
+            continue;
+        int want = r.nodes_running < (int)quorum_size ? r.nodes_running : (int)quorum_size;
+        if (r.members < want)
+            LOG_W("queue under-replicated", "queue=%s members=%d nodes_running=%d "
+                  "quorum_size=%u hint=\"it was declared when fewer nodes ran; add a member "
+                  "on each missing node: rabbitmq-queues grow NODE all\"", name, r.members,
+                  r.nodes_running, quorum_size);
+        else
+            LOG_D("queue replicated", "queue=%s members=%d online=%d nodes_running=%d", name,
+                  r.members, r.online, r.nodes_running);
+        if (r.online < r.members)
+            LOG_W("queue replica offline", "queue=%s members=%d online=%d", name, r.members,
+                  r.online);
+    }
 }

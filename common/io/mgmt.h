@@ -28,4 +28,12 @@ int mgmt_queue_replicas(const char *base, const char *amqp_url, const char *queu
                         int timeout_ms, struct mgmt_queue_replicas *out, char *err,
                         size_t errlen);
 
+/* At start-up: reads how many nodes hold PREFIX.urls, .records and .dead, and warns when a
+ * quorum queue has fewer members than it could (its quorum_size, or every running node if
+ * fewer), or members that are offline, with how to grow it. base: the API (NULL: derived
+ * from amqp_url, the broker connected to). When the API cannot be read, one info line says
+ * so if `asked` (the user gave several brokers or --amqp-http), else a debug line. */
+void mgmt_report_replication(const char *base, const char *amqp_url, const char *prefix,
+                             unsigned quorum_size, int asked);
+
 #endif

@@ -12,7 +12,9 @@
 #  - the crawl finishes and nothing is lost: every URL ends as a record or a dead letter.
 #    What the hung node's consumers held comes back once the cluster declares it down
 #    (net_ticktime, 15 s in the test cluster);
-#  - the queues were declared with a member on every node.
+#  - the queues were declared with a member on every node, and the programs, reading the
+#    management API at start-up, find nothing to warn about; a queue created with one
+#    replica (--quorum-size 1) is called under-replicated, with how to grow it.
 # trawl-timeout: 480
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
@@ -26,7 +28,19 @@ URLS_PER_CRAWL=1500
 e2e_at_exit trawl_stop_rabbitmq_cluster
 trawl_start_rabbitmq_cluster 3
 ports=($RABBIT_CLUSTER_PORTS)
+http=($RABBIT_CLUSTER_HTTP_PORTS)
+export TRAWL_AMQP_HTTP_URL=http://127.0.0.1:${http[1]}
 dir=$(e2e_dir "e2e-rabbit-cluster-$$")
+
+# Replication you can see: one replica where three nodes run is said, with the fix.
+under=e2e-cluster-under-$$
+echo "http://127.0.0.2:$NGINX_PORT/" | "$BUILD/producer/trawl-producer" --amqp "$TRAWL_AMQP_URLS" \
+    --prefix "$under" --no-dedup --quorum-size 1 2>"$dir/under-1.log"
+echo "http://127.0.0.2:$NGINX_PORT/" | "$BUILD/producer/trawl-producer" --amqp "$TRAWL_AMQP_URLS" \
+    --prefix "$under" --no-dedup 2>"$dir/under-2.log"
+grep -q "queue under-replicated queue=$under.urls members=1 nodes_running=3 quorum_size=3" \
+    "$dir/under-2.log" || e2e_fail "no under-replication warning: $(cat "$dir/under-2.log")"
+grep -q 'rabbitmq-queues grow' "$dir/under-2.log" || e2e_fail "the warning says no fix"
 
 # The node (1-3) that the worker whose log is $1 consumes through.
 consume_node() {
@@ -93,6 +107,9 @@ crawl() {
     kill -TERM "${pids[@]}"
     e2e_wait_pids 60 "${pids[@]}"
     [[ ! -s $sub/dead.jsonl ]] || e2e_fail "$name: dead letters: $(head -3 "$sub/dead.jsonl")"
+    if grep -h 'under-replicated\|replication not checked' "$sub"/*.log; then
+        e2e_fail "$name: a fully replicated queue was reported"
+    fi
     grep -h 'broker connection lost\|broker reconnected\|consuming through' "$sub"/worker*.log |
         awk 'NR <= 8'
     LAST_NODE=$node
