@@ -393,8 +393,10 @@ static int read_file(struct producer *p, const char *path)
 
 static int connect_redis(struct producer *p, char *err, size_t errlen)
 {
+    struct kv_target target;
     struct kv_endpoint ep;
-    if (kv_parse_url(p->cfg.redis_url, &ep, err, errlen) < 0)
+    if (kv_target_parse(p->cfg.redis_url, &target, err, errlen) < 0 ||
+        kv_target_resolve(&target, &ep, err, errlen) < 0)
         return -1;
     struct timeval tv = {10, 0};
     p->redis = redisConnectWithTimeout(ep.host, ep.port, tv);

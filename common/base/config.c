@@ -39,8 +39,8 @@ static int set_amqp_url(void *target, const char *v, char *err, size_t errlen)
 
 static int set_redis_url(void *target, const char *v, char *err, size_t errlen)
 {
-    struct kv_endpoint ep;
-    if (kv_parse_url(v, &ep, err, errlen) < 0)
+    static struct kv_target t;
+    if (kv_target_parse(v, &t, err, errlen) < 0)
         return -1;
     *(const char **)target = v;
     return 0;
@@ -81,7 +81,9 @@ const struct flag CONFIG_FLAGS[] = {
     {.name = KV_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(redis_url),
      .set = set_redis_url, .def = "redis://127.0.0.1:6379/0", .env = KV_URL_ENV,
      .keep_origin = 1, .origin_offset = AT(redis_from), .redact = 1,
-     .help = "Redis, redis://[:PASSWORD@]HOST[:PORT][/DB]",
+     .help = "Redis, redis://[:PASSWORD@]HOST[:PORT][/DB]; or the master Redis Sentinel "
+             "names, redis-sentinel://[:PASSWORD@]HOST:PORT[,HOST:PORT...]/MASTER[/DB] (asked "
+             "on every reconnect)",
      .only_in = "trawl-producer trawl-worker"}, /* trawl-dump reads RabbitMQ only */
     {.name = "prefix", .value_name = "NAME", .type = FLAG_CUSTOM, .offset = AT(prefix),
      .set = set_prefix, .def = "trawl", .env = "TRAWL_PREFIX",

@@ -24,14 +24,15 @@ struct kv {
     int ready;                  /* connected and authenticated */
     int fd;                     /* the context's socket, -1 when none */
     int reading, writing;       /* what the adapter watches */
-    struct kv_endpoint ep;
+    struct kv_endpoint ep;      /* connected to, or being */
+    struct kv_target target;    /* what --redis names */
     struct kv_script *scripts;  /* registered, loaded on every connect */
     struct loop_timer reconnect_timer;
     uint64_t backoff_ms;        /* the last reconnect delay; 0 once connected */
     int freeing;
     const char *origin;         /* where the URL came from ("--redis", ...), borrowed */
     int reached;                /* ready at least once */
-    char error[768];            /* the last failure's message; "" after a success */
+    char error[1280];           /* the last failure's message; "" after a success */
     struct reach_failures failures; /* since the last success, for the log */
 };
 
@@ -181,9 +182,16 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static void connect_now(struct kv *kv)
 {
+    char why[1280];
+    if (kv_target_resolve(&kv->target, &kv->ep, why, sizeof(why)) < 0) {
+        connect_failed(kv, why);
+        schedule_reconnect(kv);
+        return;
+    }
+    if (kv->target.sentinel)
+        LOG_D("redis master", "host=%s port=%d", kv->ep.host, kv->ep.port);
     redisAsyncContext *ac = redisAsyncConnect(kv->ep.host, kv->ep.port);
     if (!ac || ac->err) {
-        char why[768];
         connect_failed(kv, kv_explain(&kv->ep, kv->origin, ac ? ac->errstr : "out of memory",
                                       NULL, why, sizeof(why)));
         if (ac)
@@ -293,6 +301,36 @@ const char *kv_explain(const struct kv_endpoint *ep, const char *origin, const c
     return buf;
 }
 
+int kv_target_parse(const char *url, struct kv_target *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof(*t));
+    if (!sentinel_url_is(url))
+        return kv_parse_url(url, &t->ep, err, errlen);
+    t->sentinel = 1;
+    if (sentinel_parse_url(url, &t->st, err, errlen) < 0)
+        return -1;
+    snprintf(t->ep.password, sizeof(t->ep.password), "%s", t->st.password);
+    t->ep.db = t->st.db;
+    return 0;
+}
+
+int kv_target_resolve(const struct kv_target *t, struct kv_endpoint *ep, char *err,
+                      size_t errlen)
+{
+    *ep = t->ep;
+    if (!t->sentinel)
+        return 0;
+    struct sentinel_addr master;
+    char why[1024];
+    if (sentinel_find_master(&t->st, SENTINEL_TIMEOUT_MS, &master, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "no Redis master '%s' from Sentinel: %s", t->st.master_name, why);
+        return -1;
+    }
+    snprintf(ep->host, sizeof(ep->host), "%s", master.host);
+    ep->port = master.port;
+    return 0;
+}
+
 struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err,
                   size_t errlen)
 {
@@ -302,7 +340,7 @@ struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err
         return NULL;
     }
     char why[256], redacted[256];
-    if (kv_parse_url(url, &kv->ep, why, sizeof(why)) < 0) {
+    if (kv_target_parse(url, &kv->target, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s '%s': %s", origin, log_redact_url(url, redacted,
                  sizeof(redacted)), why);
         free(kv);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sentinel.h"
+
 struct loop;
 struct kv;
 struct redisReply;
@@ -30,6 +32,24 @@ struct kv_endpoint {
 /* Parses url into ep (port from 1 to 65535). Returns 0, or -1 with what was expected in err
  * (the value is not repeated: the caller names it, password masked). */
 int kv_parse_url(const char *url, struct kv_endpoint *ep, char *err, size_t errlen);
+
+/* What --redis names: one server, or a master that Redis Sentinel points to (asked again on
+ * every (re)connect, so that a failover is followed). */
+struct kv_target {
+    int sentinel;               /* 1: st is used, ep is filled by kv_target_resolve */
+    struct kv_endpoint ep;
+    struct sentinel_target st;
+};
+
+/* Parses redis:// or redis-sentinel:// (sentinel.h). Returns 0, or -1 with what was expected
+ * in err, as kv_parse_url. */
+int kv_target_parse(const char *url, struct kv_target *t, char *err, size_t errlen);
+
+/* The endpoint to connect to now: t's own, or the master the sentinels name (blocking: at
+ * most SENTINEL_TIMEOUT_MS per sentinel asked). Returns 0 with *ep, or -1 with err. */
+#define SENTINEL_TIMEOUT_MS 500
+int kv_target_resolve(const struct kv_target *t, struct kv_endpoint *ep, char *err,
+                      size_t errlen);
 
 /* The message for a connection to ep that failed with hiredis' errstr, or for a connection
  * whose AUTH or SELECT was refused with the reply `refused` (then errstr is NULL): the address,

@@ -256,6 +256,18 @@ _trawl_sentinel_knows()
     [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" sentinel get-master-addr-by-name "$2" 2>/dev/null) == *127.0.0.1* ]]
 }
 
+# True once the sentinel on port $1 lists the replica on port $3 of master $2: until then a
+# failover has no replica to promote.
+_trawl_sentinel_knows_replica()
+{
+    [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" sentinel replicas "$2" 2>/dev/null) == *"$3"* ]]
+}
+
+_trawl_replica_linked()
+{
+    [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$1" info replication 2>/dev/null) == *master_link_status:up* ]]
+}
+
 # trawl_start_redis_sentinel NAME -- a master, one replica and three sentinels watching it
 # under NAME (down after 2 s, failover within 10 s). Exports TRAWL_REDIS_SENTINEL_URL
 # (redis-sentinel://...,.../NAME), SENTINEL_MASTER_PORT and SENTINEL_REPLICA_PORT; the
@@ -268,8 +280,10 @@ trawl_start_redis_sentinel()
     base=$(mktemp -d "$TRAWL_RUN_DIR/redis-sentinel.XXXX") || return 1
     mkdir -p "$base/master" "$base/replica"
     SENTINEL_MASTER_PORT=$(trawl_free_port) && SENTINEL_REPLICA_PORT=$(trawl_free_port) || return 1
+    # No delay before a diskless full sync (5 s by default): the replica is in step at once.
     _trawl_spawn "$base/master/redis.log" redis-server --bind 127.0.0.1 \
-        --port "$SENTINEL_MASTER_PORT" --save "" --appendonly no --dir "$base/master" --logfile ""
+        --port "$SENTINEL_MASTER_PORT" --save "" --appendonly no --dir "$base/master" --logfile "" \
+        --repl-diskless-sync-delay 0
     trawl_track sentinel-master "$_TRAWL_SPAWNED_PID" 5
     _trawl_spawn "$base/replica/redis.log" redis-server --bind 127.0.0.1 \
         --port "$SENTINEL_REPLICA_PORT" --save "" --appendonly no --dir "$base/replica" \
@@ -281,6 +295,10 @@ trawl_start_redis_sentinel()
             return 1
         }
     done
+    _trawl_wait_until 20 "" _trawl_replica_linked "$SENTINEL_REPLICA_PORT" || {
+        _trawl_err "the replica on port $SENTINEL_REPLICA_PORT did not sync; logs: $base/"
+        return 1
+    }
     for ((k = 1; k <= 3; k++)); do
         port=$(trawl_free_port) || return 1
         dir=$base/s$k
@@ -302,7 +320,25 @@ EOF
             return 1
         }
     done
+    # Sentinels learn the replica from the master's INFO (every 10 s at first).
+    local sport
+    for sport in $(tr ',' '\n' <<<"$list" | cut -d: -f2); do
+        _trawl_wait_until 30 "" _trawl_sentinel_knows_replica "$sport" "$name" \
+            "$SENTINEL_REPLICA_PORT" || {
+            _trawl_err "sentinel on port $sport does not list the replica; logs: $base/"
+            return 1
+        }
+    done
     TRAWL_REDIS_SENTINEL_URL=redis-sentinel://$list/$name
     export TRAWL_REDIS_SENTINEL_URL SENTINEL_MASTER_PORT SENTINEL_REPLICA_PORT
     _trawl_log "redis with sentinel: master $SENTINEL_MASTER_PORT, replica $SENTINEL_REPLICA_PORT, $TRAWL_REDIS_SENTINEL_URL"
+}
+
+# trawl_stop_redis_sentinel -- stops the master, the replica and the sentinels.
+trawl_stop_redis_sentinel()
+{
+    local name
+    for name in sentinel-1 sentinel-2 sentinel-3 sentinel-master sentinel-replica; do
+        _trawl_stop_tracked "$name" 5
+    done
 }
