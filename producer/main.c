@@ -41,7 +41,8 @@ static const char USAGE[] =
     "{\"url\": ..., \"kind\": \"page\"|\"feed\", \"depth\": N, \"meta\": ANY}. Blank lines and lines\n"
     "starting with '#' are skipped. Each URL is checked and canonicalised; a bad line is reported as\n"
     "FILE:LINE: reason and skipped. Duplicates are skipped within the run and, through the\n"
-    "Redis set PREFIX:seen, across runs.\n"
+    "seen-set in Redis (64-bit fingerprints in the sets PREFIX:seen:{BUCKET}; a Redis\n"
+    "Cluster works too), across runs.\n"
     "\n"
     "It returns only once the broker has confirmed every message, and ends with the line\n"
     "  enqueued=N duplicate=D invalid=I\n"
@@ -55,6 +56,9 @@ static const char USAGE[] =
     "--error selects, at most --count) back to PREFIX.urls, past the seen-set, each as the\n"
     "input message it was, and ends with the line\n"
     "  requeued=N kept=K skipped_bad=B\n"
+    "\n"
+    "With --migrate-seen it reads no input: it moves a seen-set of URL strings from before\n"
+    "(the set PREFIX:seen, still read as long as it exists) into fingerprints, and removes it.\n"
     "\n"
     "Exit status:\n"
     "  0  every valid URL was enqueued (invalid lines alone do not fail a run); with\n"
@@ -94,7 +98,6 @@ static void progress(struct producer *p, int final)
             p->enqueued, p->duplicate, p->invalid, final ? "\n" : "");
 }
 
-static int connect_redis(struct producer *p, char *err, size_t errlen);
 
 static void sleep_ms(uint64_t ms)
 {
@@ -102,10 +105,7 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* One more failure to reach a server in an outage that began at start_ms: sleeps the next
- * delay (*delay_ms, 0 at first) and returns 0, or returns -1 once the outage has lasted
- * OUTAGE_MAX_MS. `msg` names the server ("broker unreachable"); err is the last failure. */
-static int outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, const char *err)
+int producer_outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, const char *err)
 {
     char why[1100];
     if (loop_now_ms() - start_ms > OUTAGE_MAX_MS) {
@@ -142,97 +142,14 @@ int producer_broker(struct producer *p)
     uint64_t start = loop_now_ms(), delay_ms = 0;
     char err[1024];
     while (!p->broker && connect_broker(p, err, sizeof(err)) < 0)
-        if (outage_wait("broker unreachable", start, &delay_ms, err) < 0)
+        if (producer_outage_wait("broker unreachable", start, &delay_ms, err) < 0)
             return -1;
-    return 0;
-}
-
-/* Runs a Redis command, reconnecting through an outage. The reply is the caller's. */
-redisReply *producer_redis(struct producer *p, int argc, const char **argv)
-{
-    uint64_t start = loop_now_ms(), delay_ms = 0;
-    char err[1024];
-    for (;;) {
-        if (p->redis) {
-            redisReply *r = redisCommandArgv(p->redis, argc, argv, NULL);
-            if (r && r->type != REDIS_REPLY_ERROR)
-                return r;
-            snprintf(err, sizeof(err), "%s",
-                     r ? r->str : p->redis->errstr[0] ? p->redis->errstr : "no reply");
-            int fatal = r && strncmp(r->str, "LOADING", 7) != 0;
-            freeReplyObject(r);
-            if (fatal) {
-                char why[1100];
-                LOG_E("redis command failed", "cmd=%s err=%s", argv[0],
-                      producer_quote(why, sizeof(why), err));
-                return NULL;
-            }
-            redisFree(p->redis);
-            p->redis = NULL;
-        }
-        if (connect_redis(p, err, sizeof(err)) == 0)
-            continue;
-        if (p->redis) {
-            redisFree(p->redis);
-            p->redis = NULL;
-        }
-        if (outage_wait("redis unreachable", start, &delay_ms, err) < 0)
-            return NULL;
-    }
-}
-
-/* Drops URLs of the batch that Redis has seen in an earlier run. */
-static int filter_seen(struct producer *p)
-{
-    if (p->no_dedup || p->nbatch == 0)
-        return 0;
-    const char **argv = malloc((p->nbatch + 2) * sizeof(*argv));
-    if (!argv)
-        return -1;
-    argv[0] = "SMISMEMBER";
-    argv[1] = p->seen_key;
-    for (size_t i = 0; i < p->nbatch; i++)
-        argv[i + 2] = p->batch[i].url;
-    redisReply *r = producer_redis(p, (int)p->nbatch + 2, argv);
-    free(argv);
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != p->nbatch) {
-        if (r)
-            LOG_E("redis SMISMEMBER failed", "err=\"unexpected reply\"");
-        freeReplyObject(r);
-        return -1;
-    }
-    size_t kept = 0;
-    for (size_t i = 0; i < p->nbatch; i++) {
-        if (r->element[i]->integer) {
-            p->duplicate++;
-            entry_free(&p->batch[i]);
-        } else {
-            p->batch[kept++] = p->batch[i];
-        }
-    }
-    p->nbatch = kept;
-    freeReplyObject(r);
     return 0;
 }
 
 static int mark_seen(struct producer *p, const struct entry *done, size_t n)
 {
-    if (p->every_s > 0)
-        return poll_mark_queued(p, done, n);
-    if (p->no_dedup || n == 0)
-        return 0;
-    const char **argv = malloc((n + 2) * sizeof(*argv));
-    if (!argv)
-        return -1;
-    argv[0] = "SADD";
-    argv[1] = p->seen_key;
-    for (size_t i = 0; i < n; i++)
-        argv[i + 2] = done[i].url;
-    redisReply *r = producer_redis(p, (int)n + 2, argv);
-    free(argv);
-    int ok = r && r->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(r);
-    return ok ? 0 : -1;
+    return p->every_s > 0 ? poll_mark_queued(p, done, n) : seen_mark(p, done, n);
 }
 
 /* Publishes the batch and waits until the broker confirmed every message (nacked ones, and
@@ -240,7 +157,7 @@ static int mark_seen(struct producer *p, const struct entry *done, size_t n)
  * as seen. */
 static int flush_batch(struct producer *p)
 {
-    if ((p->every_s > 0 ? poll_filter_due(p) : filter_seen(p)) < 0)
+    if ((p->every_s > 0 ? poll_filter_due(p) : seen_filter(p)) < 0)
         return -1;
     struct entry *todo = p->batch;
     size_t ntodo = p->nbatch;
@@ -297,6 +214,9 @@ out:
     for (size_t i = 0; i < p->nbatch; i++)
         entry_free(&p->batch[i]);
     p->nbatch = 0;
+    /* Duplicates of these in later batches are caught by Redis (or, polling, by their
+     * queued mark): the in-run set only needs the batch, so it never grows past it. */
+    json_object_clear(p->seen_in_run);
     return rc;
 }
 
@@ -391,36 +311,6 @@ static int read_file(struct producer *p, const char *path)
     return rc;
 }
 
-static int connect_redis(struct producer *p, char *err, size_t errlen)
-{
-    struct kv_target target;
-    struct kv_endpoint ep;
-    if (kv_target_parse(p->cfg.redis_url, &target, err, errlen) < 0 ||
-        kv_target_resolve(&target, &ep, err, errlen) < 0)
-        return -1;
-    struct timeval tv = {10, 0};
-    p->redis = redisConnectWithTimeout(ep.host, ep.port, tv);
-    const char *origin = config_redis_from(&p->cfg);
-    if (!p->redis || p->redis->err) {
-        kv_explain(&ep, origin, p->redis ? p->redis->errstr : "out of memory", NULL, err, errlen);
-        return -1;
-    }
-    redisSetTimeout(p->redis, tv);
-    redisReply *r = NULL;
-    if (ep.password[0])
-        r = redisCommand(p->redis, "AUTH %s", ep.password);
-    if (!ep.password[0] || (r && r->type != REDIS_REPLY_ERROR)) {
-        freeReplyObject(r);
-        r = redisCommand(p->redis, "SELECT %d", ep.db);
-    }
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-        kv_explain(&ep, origin, r ? NULL : p->redis->errstr, r ? r->str : NULL, err, errlen);
-        freeReplyObject(r);
-        return -1;
-    }
-    freeReplyObject(r);
-    return 0;
-}
 
 /* --error CODE[,CODE...]: each a code dead letters carry, kept in its canonical spelling
  * (a typo would otherwise select nothing, silently). */
@@ -476,6 +366,11 @@ static const struct flag PRODUCER_FLAGS[] = {
      .help = "a URL unchanged at each poll is polled half as often each time, down to once "
              "per this (default 4 x --every); a change brings it back to --every. Its "
              "Cache-Control max-age or Retry-After, when longer, is honoured too"},
+    {.name = "migrate-seen", .type = FLAG_SWITCH, .offset = AT(migrate_seen),
+     .section = "Maintenance",
+     .help = "read no input: move the old seen-set of URL strings (PREFIX:seen) into "
+             "fingerprint buckets (about 9 instead of 120 bytes a URL), then remove it; "
+             "safe to run again after a failure. Stop older producers first"},
     {.name = "requeue-dead", .type = FLAG_SWITCH, .offset = AT(requeue_dead),
      .section = "Dead letters back to work",
      .help = "read no input: move the dead letters PREFIX.dead holds at the start back to "
@@ -545,6 +440,14 @@ static int poll_rounds(struct producer *p, int nfiles, char **files)
 /* The flag combinations flags_parse cannot judge alone. 2 (said on stderr) or -1 to go on. */
 static int check_modes(struct producer *p, int argc, char **argv)
 {
+    if (p->migrate_seen) {
+        if (optind < argc || p->requeue_dead || p->every_s > 0 || p->no_dedup) {
+            fprintf(stderr, "trawl-producer: --migrate-seen runs alone: no FILE, --requeue-dead, "
+                    "--every or --no-dedup\n");
+            return 2;
+        }
+        return -1;
+    }
     if (p->requeue_dead) {
         if (optind < argc) {
             fprintf(stderr, "trawl-producer: --requeue-dead reads no input, so no FILE "
@@ -633,11 +536,21 @@ int main(int argc, char **argv)
         rc = requeue_dead(&p) < 0 ? 1 : 0;
         goto out;
     }
-    if ((!p.no_dedup || p.every_s > 0) && connect_redis(&p, err, sizeof(err)) < 0) {
+    /* Redis that cannot be reached at start is a configuration problem worth an exit; once
+     * reached, outages are waited out (producer_redis_pipeline). */
+    if ((!p.no_dedup || p.every_s > 0 || p.migrate_seen) &&
+        !(p.kv = kvsync_connect(p.cfg.redis_url, config_redis_from(&p.cfg), 10000, err,
+                                sizeof(err)))) {
         LOG_E("cannot start", "err=%s%s", producer_quote(why, sizeof(why), err),
-              p.every_s > 0 ? "" : " hint=\"or use --no-dedup\"");
+              p.every_s > 0 || p.migrate_seen ? "" : " hint=\"or use --no-dedup\"");
         goto out;
     }
+    if (p.migrate_seen) {
+        rc = seen_migrate(&p) < 0 ? 1 : 0;
+        goto out;
+    }
+    if (!p.no_dedup && p.every_s <= 0 && seen_open(&p) < 0)
+        goto out;
     int failed = p.every_s > 0 ? poll_rounds(&p, argc - optind, argv + optind)
                                : read_all(&p, argc - optind, argv + optind);
     if (p.every_s <= 0) {
@@ -646,13 +559,14 @@ int main(int argc, char **argv)
                        p.duplicate, p.invalid);
     }
     rc = failed || (p.strict && p.invalid) ? 1 : 0;
+    if (p.kv && kvsync_redirects(p.kv))
+        LOG_I("redis cluster redirects", "followed=%llu", kvsync_redirects(p.kv));
 out:
     for (size_t i = 0; i < p.nbatch; i++)
         entry_free(&p.batch[i]);
     free(p.batch);
     json_decref(p.seen_in_run);
-    if (p.redis)
-        redisFree(p.redis);
+    kvsync_free(p.kv);
     broker_free(p.broker);
     error_codes_free(&p.errors);
     curl_global_cleanup();

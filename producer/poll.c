@@ -27,47 +27,50 @@ static const char MARK_SCRIPT[] =
     "if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
     "return 1\n";
 
-/* Sends one command per entry (cmd with KEY_ARG and URL_ARG filled in), then reads the
- * replies in order into replies[]. */
+/* Sends one command per entry (cmd with KEY_ARG and URL_ARG filled in), pipelined, and
+ * reads the replies in order into replies[]. An error reply fails the whole batch. */
 static int pipeline(struct producer *p, size_t n, const char *const *cmd, int argc,
                     const struct entry *entries, redisReply **replies)
 {
-    if (!p->redis) {
-        /* Reconnects (through an outage) on a harmless command first. */
-        const char *ping[] = {"PING"};
-        redisReply *r = producer_redis(p, 1, ping);
-        if (!r)
-            return -1;
-        freeReplyObject(r);
-    }
-    char key[REVISIT_KEY_MAX];
+    struct kvsync_cmd *cmds = calloc(n, sizeof(*cmds));
+    const char **argv = malloc(n * (size_t)argc * sizeof(*argv));
+    char *keys = malloc(n * REVISIT_KEY_MAX);
+    int rc = -1;
+    if (!cmds || !argv || !keys)
+        goto out;
     for (size_t i = 0; i < n; i++) {
-        const char *argv[8];
-        memcpy(argv, cmd, (size_t)argc * sizeof(*argv));
-        if (revisit_key(key, sizeof(key), p->cfg.prefix, entries[i].url) < 0)
-            return -1;
-        for (int a = 0; a < argc; a++)
-            if (argv[a] == KEY_ARG)
-                argv[a] = key;
-            else if (argv[a] == URL_ARG)
-                argv[a] = entries[i].url;
-        if (redisAppendCommandArgv(p->redis, argc, argv, NULL) != REDIS_OK)
-            return -1;
+        char *key = keys + i * REVISIT_KEY_MAX;
+        const char **a = argv + i * (size_t)argc;
+        if (revisit_key(key, REVISIT_KEY_MAX, p->cfg.prefix, entries[i].url) < 0)
+            goto out;
+        memcpy(a, cmd, (size_t)argc * sizeof(*a));
+        for (int k = 0; k < argc; k++)
+            if (a[k] == KEY_ARG)
+                a[k] = key;
+            else if (a[k] == URL_ARG)
+                a[k] = entries[i].url;
+        cmds[i] = (struct kvsync_cmd){argc, a};
     }
-    for (size_t i = 0; i < n; i++)
-        if (redisGetReply(p->redis, (void **)&replies[i]) != REDIS_OK || !replies[i] ||
-            replies[i]->type == REDIS_REPLY_ERROR) {
+    if (producer_redis_pipeline(p, n, cmds, replies) < 0)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (replies[i]->type == REDIS_REPLY_ERROR) {
             char why[600];
             LOG_E("redis pipeline failed", "err=%s",
-                  producer_quote(why, sizeof(why), replies[i] ? replies[i]->str
-                                                              : p->redis->errstr));
-            for (size_t k = 0; k <= i && k < n; k++)
-                freeReplyObject(replies[k]);
-            redisFree(p->redis); /* the connection's state is unknown: start afresh */
-            p->redis = NULL;
-            return -1;
+                  producer_quote(why, sizeof(why), replies[i]->str));
+            rc = -1;
         }
-    return 0;
+    if (rc < 0)
+        for (size_t i = 0; i < n; i++) {
+            freeReplyObject(replies[i]);
+            replies[i] = NULL;
+        }
+out:
+    free(cmds);
+    free(argv);
+    free(keys);
+    return rc;
 }
 
 static int64_t field_number(const redisReply *r)

@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "broker_list.h"
 #include "config.h"
+#include "kvsync.h"
 
 /* A URL read, waiting to be enqueued. */
 struct entry {
@@ -34,10 +35,14 @@ struct producer {
     size_t batch_max;
     struct broker *broker;
     struct broker_list brokers; /* --amqp's members, and which to try next */
-    redisContext *redis;
+    struct kvsync *kv;          /* Redis, NULL until needed or after a failure */
+    int legacy_seen;            /* the old seen-set of URL strings (seen_key) exists */
+    int migrate_seen;           /* --migrate-seen */
     char q_urls[128], seen_key[160];
     double every_s, every_max_s; /* --every, --every-max: polling rounds; 0: one pass */
-    json_t *seen_in_run;        /* set of canonical URLs (object keys): jansson's hash table */
+    json_t *seen_in_run;        /* the batch's canonical URLs (object keys), for duplicates
+                                   within it; earlier batches are in Redis by then, so memory
+                                   stays bounded by --batch whatever the input's size */
     struct entry *batch;        /* waiting to be enqueued (owned) */
     size_t nbatch;
     unsigned long long enqueued, duplicate, invalid, lines;
@@ -91,9 +96,30 @@ void report_invalid_line(const struct producer *p, const char *file, unsigned lo
 void report_summary(const struct producer *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Runs a Redis command, reconnecting through an outage. The reply is the caller's; NULL when
- * Redis stayed away or refused the command (said in the log). */
+/* One more failure to reach a server in an outage that began at start_ms: sleeps the next
+ * delay (*delay_ms, 0 at first) and returns 0, or returns -1 once the outage has lasted 5
+ * minutes. `msg` names the server ("broker unreachable"); err is the last failure. */
+int producer_outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms, const char *err);
+
+/* Runs n Redis commands (pipelined; routed on a Redis Cluster), connecting or reconnecting
+ * through an outage (seen.c). replies[i] are the caller's; error replies included. 0, or -1
+ * when Redis stayed away (said in the log). */
+int producer_redis_pipeline(struct producer *p, size_t n, const struct kvsync_cmd *cmds,
+                            redisReply **replies);
+
+/* One command, as producer_redis_pipeline; NULL when Redis stayed away or refused the command
+ * (both said in the log). */
 redisReply *producer_redis(struct producer *p, int argc, const char **argv);
+
+/* The seen-set (seen.c): notes whether an old set of URL strings exists (read as well). */
+int seen_open(struct producer *p);
+/* Drops the batch's URLs seen in an earlier run (or batch), counting them. 0 or -1. */
+int seen_filter(struct producer *p);
+/* The broker confirmed these: they are seen from now on. 0 or -1. */
+int seen_mark(struct producer *p, const struct entry *done, size_t n);
+/* --migrate-seen: moves the old set of URL strings into fingerprint buckets, then removes
+ * it. Safe to run again after a failure. 0 or -1. */
+int seen_migrate(struct producer *p);
 
 /* Polling: drops the batch's URLs that are not due (their last poll set a later time) or
  * still queued from an earlier round, counting them. 0, or -1 when Redis failed. */

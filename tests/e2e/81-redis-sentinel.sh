@@ -21,8 +21,8 @@ dir=$(e2e_dir "$prefix")
 head -n 600 "$SITE_DIR/urls.txt" >"$dir/urls.txt"
 "$BUILD/producer/trawl-producer" --redis "$TRAWL_REDIS_SENTINEL_URL" --prefix "$prefix" \
     "$dir/urls.txt" 2>"$dir/producer.log"
-seen=$(redis-cli -p "$SENTINEL_MASTER_PORT" scard "$prefix:seen")
-((seen == 600)) || e2e_fail "the master holds $seen seen URLs, want 600"
+seen=$(redis-cli -p "$SENTINEL_MASTER_PORT" --scan --pattern "$prefix:seen:*" | wc -l)
+((seen > 400)) || e2e_fail "the master holds $seen seen-set buckets for 600 URLs"
 # 12 hosts at 2/s: about 25 s of crawling, so that the failover lands in the middle.
 "$BUILD/worker/trawl-worker" --redis "$TRAWL_REDIS_SENTINEL_URL" --prefix "$prefix" \
     --allow-private --rate 2/s --idle-exit 5 --progress 0.5 2>"$dir/worker.log" &
