@@ -263,6 +263,10 @@ static void on_tick(struct loop *l, void *arg)
     drain_brokers(w); /* services heartbeats on both connections */
     if (give_up_unreached(w))
         return;
+    if (kv_fatal(w->kv)) {
+        worker_fatal(w, "cannot use Redis", kv_fatal(w->kv));
+        return;
+    }
     if (!w->in) {
         /* Reconnecting: the reconnect timer restarts the tick. */
         return;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "reach.h"
+#include "slot.h"
 
 #define KV_RECONNECT_MIN_MS 200
 #define KV_RECONNECT_MAX_MS 10000
@@ -33,6 +34,7 @@ struct kv {
     const char *origin;         /* where the URL came from ("--redis", ...), borrowed */
     int reached;                /* ready at least once */
     char error[1280];           /* the last failure's message; "" after a success */
+    char fatal[512];            /* why this Redis cannot be used at all; "" when it can */
     struct reach_failures failures; /* since the last success, for the log */
 };
 
@@ -110,7 +112,7 @@ static void schedule_reconnect(struct kv *kv)
     kv->ready = 0;
     for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
         sc->sha[0] = '\0';
-    if (kv->freeing)
+    if (kv->freeing || kv->fatal[0])
         return;
     kv->backoff_ms = backoff_next(kv->backoff_ms, KV_RECONNECT_MIN_MS, KV_RECONNECT_MAX_MS);
     loop_timer_start(kv->loop, &kv->reconnect_timer, kv->backoff_ms);
@@ -136,6 +138,27 @@ static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
 static void load_script(struct kv *kv, struct kv_script *sc)
 {
     redisAsyncCommand(kv->ac, on_script_loaded, sc, "SCRIPT LOAD %s", sc->source);
+}
+
+/* A Redis Cluster of several masters would answer MOVED for the keys of other masters' slots:
+ * this client does not route by slot (kvsync.c does, for the producer), so it says so and
+ * stops instead of retrying those for ever. One master holding every slot is fine. */
+static void on_cluster_slots(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct kv *kv = privdata;
+    const redisReply *reply = r;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        return; /* not a cluster (an error reply), or the connection went */
+    struct slot_map *map = malloc(sizeof(*map));
+    char err[256];
+    if (map && slot_map_from_reply(reply, NULL, map, err, sizeof(err)) == 0 && map->nnodes > 1) {
+        snprintf(kv->fatal, sizeof(kv->fatal), "Redis at %s:%d is a Redis Cluster of %zu "
+                 "masters; the worker's Redis client does not route by slot yet: give workers "
+                 "one Redis, or a master and replicas through redis-sentinel:// (the producer "
+                 "may use the cluster)", kv->ep.host, kv->ep.port, map->nnodes);
+        redisAsyncDisconnect(ac); /* the owner sees kv_fatal and says it */
+    }
+    free(map);
 }
 
 static void on_ready(redisAsyncContext *ac, void *r, void *privdata)
@@ -215,6 +238,7 @@ static void connect_now(struct kv *kv)
         redisAsyncCommand(ac, NULL, NULL, "AUTH %s", kv->ep.password);
     for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
         load_script(kv, sc);
+    redisAsyncCommand(ac, on_cluster_slots, kv, "CLUSTER SLOTS");
     redisAsyncCommand(ac, on_ready, kv, "SELECT %d", kv->ep.db);
 }
 
@@ -384,6 +408,11 @@ int kv_reached(const struct kv *kv)
 const char *kv_error(const struct kv *kv)
 {
     return kv->error;
+}
+
+const char *kv_fatal(const struct kv *kv)
+{
+    return kv->fatal[0] ? kv->fatal : NULL;
 }
 
 struct kv_script *kv_script_add(struct kv *kv, const char *source)

@@ -77,6 +77,9 @@ int kv_reached(const struct kv *kv);
 /* Why the last connection attempt failed (kv_explain's message), "" when none failed since
  * the last success. Borrowed from kv. */
 const char *kv_error(const struct kv *kv);
+/* Why this Redis cannot be used at all (a Redis Cluster of several masters, which this client
+ * does not route), or NULL. Then it does not reconnect. */
+const char *kv_fatal(const struct kv *kv);
 
 /* A script's handle, from kv_script_add. */
 struct kv_script;
