@@ -7,14 +7,15 @@
 #  - never more than 2 of them in flight at the site, and 2 are reached;
 #  - one worker is killed (-9) while a request of its own is in flight: its lease stays until it
 #    expires (10 s), so the two others reach 2 in flight again no sooner than 3 s after the kill
-#    and no later than 10 s + 3 s after it;
+#    and no later than 10 s + 4 s after it (the lease's last renewal, a lease poll and a
+#    request's start; 3.3 s of that was seen once on a loaded 2-core machine);
 #  - every URL ends as a record (the killed worker's URLs come back from the broker).
 # trawl-timeout: 240
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
 source "$TRAWL_ROOT/tests/lib/netns.sh"
 
-want=2 limit_flags=(--host-concurrency 2 --concurrency 4) again=2 not_before=3 within=13
+want=2 limit_flags=(--host-concurrency 2 --concurrency 4) again=2 not_before=3 within=14
 check_inflight=("/usr/bin/python3" "$TRAWL_ROOT/tests/e2e/check_inflight.py")
 
 prefix=e2e-hostconc-$$
