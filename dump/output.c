@@ -14,6 +14,8 @@
 struct output {
     FILE *f;
     int sync_fd;                /* -1 for standard output: nothing to fdatasync */
+    int regular;                /* a regular file: fdatasync makes lines durable (a pipe or
+                                   /dev/null refuses it, with nothing to make durable) */
     enum output_format format;
     int with_headers;
     char *field_buf;            /* the --fields list, split in place at the commas */
@@ -69,7 +71,8 @@ struct output *output_open(const struct output_opts *o, char *err, size_t errlen
     /* A header row only at the top: appending to a CSV file that has rows already (a second
      * run, a restarted dump) goes on under the header it has. */
     struct stat st;
-    int has_rows = fstat(fileno(out->f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    out->regular = fstat(fileno(out->f), &st) == 0 && S_ISREG(st.st_mode);
+    int has_rows = out->regular && st.st_size > 0;
     out->header_due = out->format == OUTPUT_CSV && !has_rows;
     return out;
 }
@@ -78,7 +81,7 @@ int output_sync(struct output *out)
 {
     if (fflush(out->f) != 0 || ferror(out->f))
         return -1;
-    return out->sync_fd >= 0 ? fdatasync(out->sync_fd) : 0;
+    return out->sync_fd >= 0 && out->regular ? fdatasync(out->sync_fd) : 0;
 }
 
 int output_close(struct output *out)
