@@ -224,7 +224,7 @@ static void log_progress(struct worker *w)
           "in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
-          "nacks=%llu late_slots=%llu max_rss_kb=%ld%s",
+          "nacks=%llu late_slots=%llu redis_redirects=%llu max_rss_kb=%ld%s",
           (unsigned long long)w->n.records, (unsigned long long)w->n.feeds,
           (unsigned long long)w->n.not_modified, (unsigned long long)w->n.followed,
           (unsigned long long)w->n.follow_seen,
@@ -236,7 +236,8 @@ static void log_progress(struct worker *w)
           (unsigned long long)w->n.waits_lease, (unsigned long long)w->n.waits_penalty,
           (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
           (unsigned long long)w->n.parked, (unsigned long long)w->n.reparked,
-          (unsigned long long)w->n.nacks, (unsigned long long)w->n.late_slots, ru.ru_maxrss,
+          (unsigned long long)w->n.nacks, (unsigned long long)w->n.late_slots,
+          w->kv ? kv_redirects(w->kv) : 0ULL, ru.ru_maxrss,
           busy);
 }
 
@@ -263,10 +264,6 @@ static void on_tick(struct loop *l, void *arg)
     drain_brokers(w); /* services heartbeats on both connections */
     if (give_up_unreached(w))
         return;
-    if (kv_fatal(w->kv)) {
-        worker_fatal(w, "cannot use Redis", kv_fatal(w->kv));
-        return;
-    }
     if (!w->in) {
         /* Reconnecting: the reconnect timer restarts the tick. */
         return;

@@ -1,9 +1,15 @@
-/* kv.c -- hiredis async on our loop (adapter modelled on hiredis adapters/ae.h), reconnects
- * with capped backoff, and scripts by SHA1 with the NOSCRIPT fallback. */
+/* kv.c -- hiredis async on our loop (adapter modelled on hiredis adapters/ae.h): a connection
+ * per server, each reconnecting with capped backoff and loading the scripts (SHA1, with the
+ * NOSCRIPT fallback); on a Redis Cluster, calls routed to the master of their key's slot.
+ *
+ * The connection to what --redis names (the seed) finds out, with CLUSTER SLOTS, whether the
+ * server is a cluster node. On a cluster every master gets a connection when a call first
+ * needs it; MOVED sends the call again to the node named and reads the slot map afresh, ASK
+ * sends it once after ASKING. A connection that fails makes the map be read again from a
+ * node that answers, so that a promoted replica takes its master's slots; one whose server is
+ * no master any more is retired. */
 #include "kv.h"
 
-#include <curl/curl.h>
-#include <errno.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -18,87 +24,107 @@
 
 #define KV_RECONNECT_MIN_MS 200
 #define KV_RECONNECT_MAX_MS 10000
+#define KV_CONNS_MAX (2 * SLOT_NODES_MAX) /* masters, and servers a redirection named */
+#define KV_SCRIPTS_MAX 16
+#define KV_MAX_REDIRECTS 5             /* for one call; more is an error, not a loop */
 
-struct kv {
-    struct loop *loop;
+struct kv_conn {
+    struct kv *kv;
+    struct kv_endpoint ep;      /* this connection's server */
+    int seed;                   /* the connection to what --redis names */
     redisAsyncContext *ac;      /* NULL while disconnected */
     int ready;                  /* connected and authenticated */
     int fd;                     /* the context's socket, -1 when none */
     int reading, writing;       /* what the adapter watches */
-    struct kv_endpoint ep;      /* connected to, or being */
-    struct kv_target target;    /* what --redis names */
-    struct kv_script *scripts;  /* registered, loaded on every connect */
     struct loop_timer reconnect_timer;
     uint64_t backoff_ms;        /* the last reconnect delay; 0 once connected */
-    int freeing;
-    const char *origin;         /* where the URL came from ("--redis", ...), borrowed */
-    int reached;                /* ready at least once */
-    char error[1280];           /* the last failure's message; "" after a success */
-    char fatal[512];            /* why this Redis cannot be used at all; "" when it can */
-    struct reach_failures failures; /* since the last success, for the log */
+    int retired;                /* no master any more: not reconnected, freed with kv */
+    char sha[KV_SCRIPTS_MAX][41]; /* per script: "" until SCRIPT LOAD answered here */
+    struct reach_failures failures; /* for the log, on connections other than the seed */
 };
 
 struct kv_script {
     struct kv_script *next;
     const char *source;         /* borrowed: a string constant */
-    char sha[41];               /* "" until SCRIPT LOAD answered on this connection */
+    int index;                  /* into kv_conn.sha */
 };
 
-/* One kv_eval in flight. The arguments are kept so that a NOSCRIPT answer can be replayed
- * with the script's source. */
+struct kv {
+    struct loop *loop;
+    struct kv_target target;    /* what --redis names */
+    const char *origin;         /* where the URL came from ("--redis", ...), borrowed */
+    struct kv_script *scripts;  /* registered, loaded on every connect */
+    int nscripts;
+    struct kv_conn *conns[KV_CONNS_MAX]; /* [0] is the seed */
+    size_t nconns;
+    int cluster;                /* the seed said CLUSTER SLOTS: route by slot */
+    struct slot_map *map;       /* cluster only */
+    int refreshing;             /* a CLUSTER SLOTS is on its way */
+    unsigned long long redirects;
+    int freeing;
+    int reached;                /* ready at least once */
+    char error[1280];           /* the seed's last failure; "" after a success */
+    struct reach_failures failures; /* the seed's, since its last success */
+};
+
+/* One kv_eval in flight. The arguments are kept so that a NOSCRIPT answer, or a redirection,
+ * can send the call again. */
 struct kv_call {
     struct kv *kv;
+    struct kv_conn *conn;       /* sent on */
     struct kv_script *script;
     kv_reply_fn *cb;
     void *arg;
     int replayed;               /* sent again as EVAL after NOSCRIPT */
+    int redirects;
     size_t argc;                /* "EVALSHA", sha, nkeys, keys..., args... */
     char **argv;
     size_t *argvlen;
 };
 
+static void connect_now(struct kv_conn *c);
+static int call_send(struct kv_call *call, struct kv_conn *c, int by_source, int asking);
+static void refresh_map(struct kv *kv);
+
 /* -- adapter -- */
 
 static void on_redis_io(struct loop *l, int fd, int events, void *arg)
 {
-    struct kv *kv = arg;
+    struct kv_conn *c = arg;
     (void)l;
     (void)fd;
     /* Read first; a read can free the context (disconnect), so a pending write waits for the
      * next iteration (level-triggered, it fires again). */
     if (events & (LOOP_READ | LOOP_ERROR))
-        redisAsyncHandleRead(kv->ac);
+        redisAsyncHandleRead(c->ac);
     else if (events & LOOP_WRITE)
-        redisAsyncHandleWrite(kv->ac);
+        redisAsyncHandleWrite(c->ac);
 }
 
-static void update_watch(struct kv *kv)
+static void update_watch(struct kv_conn *c)
 {
-    int fd = kv->fd;
-    int events = (kv->reading ? LOOP_READ : 0) | (kv->writing ? LOOP_WRITE : 0);
+    int events = (c->reading ? LOOP_READ : 0) | (c->writing ? LOOP_WRITE : 0);
     if (events)
-        loop_watch(kv->loop, fd, events, on_redis_io, kv);
+        loop_watch(c->kv->loop, c->fd, events, on_redis_io, c);
     else
-        loop_unwatch(kv->loop, fd);
+        loop_unwatch(c->kv->loop, c->fd);
 }
 
-static void add_read(void *p) { struct kv *kv = p; kv->reading = 1; update_watch(kv); }
-static void del_read(void *p) { struct kv *kv = p; kv->reading = 0; update_watch(kv); }
-static void add_write(void *p) { struct kv *kv = p; kv->writing = 1; update_watch(kv); }
-static void del_write(void *p) { struct kv *kv = p; kv->writing = 0; update_watch(kv); }
+static void add_read(void *p) { struct kv_conn *c = p; c->reading = 1; update_watch(c); }
+static void del_read(void *p) { struct kv_conn *c = p; c->reading = 0; update_watch(c); }
+static void add_write(void *p) { struct kv_conn *c = p; c->writing = 1; update_watch(c); }
+static void del_write(void *p) { struct kv_conn *c = p; c->writing = 0; update_watch(c); }
 
 static void cleanup(void *p)
 {
-    struct kv *kv = p;
+    struct kv_conn *c = p;
     /* hiredis calls this before the context is gone, also after a failed connect. */
-    loop_unwatch(kv->loop, kv->fd);
-    kv->fd = -1;
-    kv->reading = kv->writing = 0;
+    loop_unwatch(c->kv->loop, c->fd);
+    c->fd = -1;
+    c->reading = c->writing = 0;
 }
 
-/* -- connection lifecycle -- */
-
-static void connect_now(struct kv *kv);
+/* -- connections -- */
 
 static void on_reconnect_timer(struct loop *l, void *arg)
 {
@@ -106,126 +132,215 @@ static void on_reconnect_timer(struct loop *l, void *arg)
     connect_now(arg);
 }
 
-static void schedule_reconnect(struct kv *kv)
+static void schedule_reconnect(struct kv_conn *c)
 {
-    kv->ac = NULL;
-    kv->ready = 0;
-    for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
-        sc->sha[0] = '\0';
-    if (kv->freeing || kv->fatal[0])
+    c->ac = NULL;
+    c->ready = 0;
+    for (int i = 0; i < KV_SCRIPTS_MAX; i++)
+        c->sha[i][0] = '\0';
+    if (c->kv->freeing || c->retired)
         return;
-    kv->backoff_ms = backoff_next(kv->backoff_ms, KV_RECONNECT_MIN_MS, KV_RECONNECT_MAX_MS);
-    loop_timer_start(kv->loop, &kv->reconnect_timer, kv->backoff_ms);
+    c->backoff_ms = backoff_next(c->backoff_ms, KV_RECONNECT_MIN_MS, KV_RECONNECT_MAX_MS);
+    loop_timer_start(c->kv->loop, &c->reconnect_timer, c->backoff_ms);
+    /* A master gone may have a promoted replica by now: ask the others where its slots are. */
+    if (c->kv->cluster)
+        refresh_map(c->kv);
 }
 
-/* Keeps the failure for kv_error and logs it, sparingly (reach_failed). */
-static void connect_failed(struct kv *kv, const char *why)
+/* Keeps the failure and logs it, sparingly (reach_failed). */
+static void connect_failed(struct kv_conn *c, const char *why)
 {
-    snprintf(kv->error, sizeof(kv->error), "%s", why);
-    reach_failed(&kv->failures, "redis connect failed", "redis still unreachable", why,
-                 kv->reached ? "retrying; no fetches until it is back" : "retrying");
+    struct kv *kv = c->kv;
+    if (c->seed)
+        snprintf(kv->error, sizeof(kv->error), "%s", why);
+    reach_failed(c->seed ? &kv->failures : &c->failures, "redis connect failed",
+                 "redis still unreachable", why,
+                 kv->reached ? "retrying; no fetches for its hosts until it is back"
+                             : "retrying");
 }
+
+/* SCRIPT LOAD's answer: the script's SHA1 on this connection. */
+struct script_load {
+    struct kv_conn *c;
+    int index;
+};
 
 static void on_script_loaded(redisAsyncContext *ac, void *r, void *privdata)
 {
-    struct kv_script *sc = privdata;
-    redisReply *reply = r;
+    struct script_load *sl = privdata;
+    const redisReply *reply = r;
     (void)ac;
     if (reply && reply->type == REDIS_REPLY_STRING && reply->len == 40)
-        memcpy(sc->sha, reply->str, 41);
+        memcpy(sl->c->sha[sl->index], reply->str, 41);
+    free(sl);
 }
 
-static void load_script(struct kv *kv, struct kv_script *sc)
+static void load_script(struct kv_conn *c, const struct kv_script *sc)
 {
-    redisAsyncCommand(kv->ac, on_script_loaded, sc, "SCRIPT LOAD %s", sc->source);
+    struct script_load *sl = malloc(sizeof(*sl));
+    if (!sl)
+        return; /* calls send the source instead */
+    *sl = (struct script_load){c, sc->index};
+    if (redisAsyncCommand(c->ac, on_script_loaded, sl, "SCRIPT LOAD %s", sc->source) != REDIS_OK)
+        free(sl);
 }
 
-/* A Redis Cluster of several masters would answer MOVED for the keys of other masters' slots:
- * this client does not route by slot (kvsync.c does, for the producer), so it says so and
- * stops instead of retrying those for ever. One master holding every slot is fine. */
+/* The connection to the server at host:port, made (and connecting) when first needed. */
+static struct kv_conn *conn_for(struct kv *kv, const char *host, int port)
+{
+    for (size_t i = 0; i < kv->nconns; i++)
+        if (kv->conns[i]->ep.port == port && strcmp(kv->conns[i]->ep.host, host) == 0) {
+            struct kv_conn *c = kv->conns[i];
+            if (c->retired) {
+                /* A master again (slots came back to it). */
+                c->retired = 0;
+                if (!c->ac)
+                    connect_now(c);
+            }
+            return c;
+        }
+    if (kv->nconns == KV_CONNS_MAX)
+        return NULL;
+    struct kv_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->kv = kv;
+    c->fd = -1;
+    c->ep = kv->target.ep; /* the password; db is 0 on a cluster */
+    snprintf(c->ep.host, sizeof(c->ep.host), "%s", host);
+    c->ep.port = port;
+    loop_timer_init(&c->reconnect_timer, on_reconnect_timer, c);
+    kv->conns[kv->nconns++] = c;
+    connect_now(c);
+    return c;
+}
+
+/* A new slot map: masters no longer in it stop reconnecting. */
+static void adopt_map(struct kv *kv, const struct slot_map *m)
+{
+    if (!kv->cluster)
+        LOG_I("redis cluster", "masters=%zu via=%s:%d", m->nnodes, kv->conns[0]->ep.host,
+              kv->conns[0]->ep.port);
+    kv->cluster = 1;
+    *kv->map = *m;
+    for (size_t i = 1; i < kv->nconns; i++) {
+        struct kv_conn *c = kv->conns[i];
+        int master = 0;
+        for (size_t n = 0; n < m->nnodes && !master; n++)
+            master = m->nodes[n].port == c->ep.port && strcmp(m->nodes[n].host, c->ep.host) == 0;
+        if (!master && !c->retired) {
+            c->retired = 1;
+            loop_timer_stop(kv->loop, &c->reconnect_timer);
+        }
+    }
+}
+
 static void on_cluster_slots(redisAsyncContext *ac, void *r, void *privdata)
 {
-    struct kv *kv = privdata;
+    struct kv_conn *c = privdata;
+    struct kv *kv = c->kv;
     const redisReply *reply = r;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+    (void)ac;
+    kv->refreshing = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || kv->freeing)
         return; /* not a cluster (an error reply), or the connection went */
-    struct slot_map *map = malloc(sizeof(*map));
+    struct slot_map *m = malloc(sizeof(*m));
+    struct slot_node asked = {.port = c->ep.port}; /* "?" or "" in the map: this node */
+    snprintf(asked.host, sizeof(asked.host), "%s", c->ep.host);
     char err[256];
-    if (map && slot_map_from_reply(reply, NULL, map, err, sizeof(err)) == 0 && map->nnodes > 1) {
-        snprintf(kv->fatal, sizeof(kv->fatal), "Redis at %s:%d is a Redis Cluster of %zu "
-                 "masters; the worker's Redis client does not route by slot yet: give workers "
-                 "one Redis, or a master and replicas through redis-sentinel:// (the producer "
-                 "may use the cluster)", kv->ep.host, kv->ep.port, map->nnodes);
-        redisAsyncDisconnect(ac); /* the owner sees kv_fatal and says it */
+    if (m && (kv->map || (kv->map = malloc(sizeof(*kv->map)))) &&
+        slot_map_from_reply(reply, &asked, m, err, sizeof(err)) == 0) {
+        adopt_map(kv, m);
+    } else if (m) {
+        LOG_W("redis cluster map unreadable", "err=\"%s\"", err);
     }
-    free(map);
+    free(m);
+}
+
+/* Asks a connected node for the slot map (one request at a time). */
+static void refresh_map(struct kv *kv)
+{
+    if (kv->refreshing || kv->freeing)
+        return;
+    for (size_t i = 0; i < kv->nconns; i++) {
+        struct kv_conn *c = kv->conns[i];
+        if (c->ready && !c->retired &&
+            redisAsyncCommand(c->ac, on_cluster_slots, c, "CLUSTER SLOTS") == REDIS_OK) {
+            kv->refreshing = 1;
+            return;
+        }
+    }
 }
 
 static void on_ready(redisAsyncContext *ac, void *r, void *privdata)
 {
-    struct kv *kv = privdata;
-    redisReply *reply = r;
-    (void)ac;
+    struct kv_conn *c = privdata;
+    struct kv *kv = c->kv;
+    const redisReply *reply = r;
     if (!reply)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
         char why[768];
-        kv_explain(&kv->ep, kv->origin, NULL, reply->str, why, sizeof(why));
-        connect_failed(kv, why);
-        redisAsyncDisconnect(kv->ac);
+        kv_explain(&c->ep, kv->origin, NULL, reply->str, why, sizeof(why));
+        connect_failed(c, why);
+        redisAsyncDisconnect(ac);
         return;
     }
-    if (!kv->ready)
-        LOG_I("redis connected", "host=%s port=%d db=%d", kv->ep.host, kv->ep.port, kv->ep.db);
-    kv->ready = 1;
-    kv->reached = 1;
-    kv->backoff_ms = 0;
-    kv->failures.count = 0;
-    kv->error[0] = '\0';
+    if (!c->ready)
+        LOG_I("redis connected", "host=%s port=%d db=%d", c->ep.host, c->ep.port, c->ep.db);
+    c->ready = 1;
+    c->backoff_ms = 0;
+    c->failures.count = 0;
+    if (c->seed) {
+        kv->reached = 1;
+        kv->failures.count = 0;
+        kv->error[0] = '\0';
+    }
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
 {
-    struct kv *kv = ac->data;
+    struct kv_conn *c = ac->data;
     if (status != REDIS_OK) {
         char why[768];
-        connect_failed(kv, kv_explain(&kv->ep, kv->origin, ac->errstr, NULL, why, sizeof(why)));
-        schedule_reconnect(kv); /* hiredis frees the context after this callback */
+        connect_failed(c, kv_explain(&c->ep, c->kv->origin, ac->errstr, NULL, why, sizeof(why)));
+        schedule_reconnect(c); /* hiredis frees the context after this callback */
     }
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
-    struct kv *kv = ac->data;
-    if (status != REDIS_OK)
-        LOG_W("redis disconnected", "host=%s port=%d err=\"%s\" (no fetches until it is back)",
-              kv->ep.host, kv->ep.port, ac->errstr);
-    schedule_reconnect(kv);
+    struct kv_conn *c = ac->data;
+    if (status != REDIS_OK && !c->retired)
+        LOG_W("redis disconnected", "host=%s port=%d err=\"%s\" (no fetches for its hosts "
+              "until it is back)", c->ep.host, c->ep.port, ac->errstr);
+    schedule_reconnect(c);
 }
 
-static void connect_now(struct kv *kv)
+static void connect_now(struct kv_conn *c)
 {
+    struct kv *kv = c->kv;
     char why[1280];
-    if (kv_target_resolve(&kv->target, &kv->ep, why, sizeof(why)) < 0) {
-        connect_failed(kv, why);
-        schedule_reconnect(kv);
+    if (c->seed && kv_target_resolve(&kv->target, &c->ep, why, sizeof(why)) < 0) {
+        connect_failed(c, why);
+        schedule_reconnect(c);
         return;
     }
-    if (kv->target.sentinel)
-        LOG_D("redis master", "host=%s port=%d", kv->ep.host, kv->ep.port);
-    redisAsyncContext *ac = redisAsyncConnect(kv->ep.host, kv->ep.port);
+    if (c->seed && kv->target.sentinel)
+        LOG_D("redis master", "host=%s port=%d", c->ep.host, c->ep.port);
+    redisAsyncContext *ac = redisAsyncConnect(c->ep.host, c->ep.port);
     if (!ac || ac->err) {
-        connect_failed(kv, kv_explain(&kv->ep, kv->origin, ac ? ac->errstr : "out of memory",
-                                      NULL, why, sizeof(why)));
+        connect_failed(c, kv_explain(&c->ep, kv->origin, ac ? ac->errstr : "out of memory",
+                                     NULL, why, sizeof(why)));
         if (ac)
             redisAsyncFree(ac);
-        schedule_reconnect(kv);
+        schedule_reconnect(c);
         return;
     }
-    kv->ac = ac;
-    kv->fd = ac->c.fd;
-    ac->data = kv;
-    ac->ev.data = kv;
+    c->ac = ac;
+    c->fd = ac->c.fd;
+    ac->data = c;
+    ac->ev.data = c;
     ac->ev.addRead = add_read;
     ac->ev.delRead = del_read;
     ac->ev.addWrite = add_write;
@@ -234,132 +349,26 @@ static void connect_now(struct kv *kv)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     /* Commands queue until the connection is up; hiredis writes them in order. */
-    if (kv->ep.password[0])
-        redisAsyncCommand(ac, NULL, NULL, "AUTH %s", kv->ep.password);
-    for (struct kv_script *sc = kv->scripts; sc; sc = sc->next)
-        load_script(kv, sc);
-    redisAsyncCommand(ac, on_cluster_slots, kv, "CLUSTER SLOTS");
-    redisAsyncCommand(ac, on_ready, kv, "SELECT %d", kv->ep.db);
-}
-
-int kv_parse_url(const char *url, struct kv_endpoint *ep, char *err, size_t errlen)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *password = NULL, *path = NULL;
-    int rc = -1;
-    if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        strcmp(scheme, "redis") != 0 || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        !host[0]) {
-        snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB]");
-        goto out;
+    if (c->ep.password[0])
+        redisAsyncCommand(ac, NULL, NULL, "AUTH %s", c->ep.password);
+    for (const struct kv_script *sc = kv->scripts; sc; sc = sc->next)
+        load_script(c, sc);
+    if (c->seed) {
+        kv->refreshing = 1;
+        redisAsyncCommand(ac, on_cluster_slots, c, "CLUSTER SLOTS");
     }
-    memset(ep, 0, sizeof(*ep));
-    ep->port = 6379;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
-        ep->port = atoi(port);
-    if (ep->port < 1 || ep->port > 65535) {
-        snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB] with PORT from 1 "
-                 "to 65535");
-        goto out;
-    }
-    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
-        snprintf(ep->password, sizeof(ep->password), "%s", password);
-    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
-        char *end;
-        long db = strtol(path + 1, &end, 10);
-        if (!path[1] || *end || db < 0 || db > 1000000) {
-            snprintf(err, errlen, "expected redis://[:PASSWORD@]HOST[:PORT][/DB] with DB a "
-                     "database number");
-            goto out;
-        }
-        ep->db = (int)db;
-    }
-    /* IPv6 literals come back bracketed; hiredis wants the bare address. */
-    size_t hl = strlen(host);
-    if (host[0] == '[' && hl > 2)
-        snprintf(ep->host, sizeof(ep->host), "%.*s", (int)(hl - 2), host + 1);
-    else
-        snprintf(ep->host, sizeof(ep->host), "%s", host);
-    rc = 0;
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(password);
-    curl_free(path);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-const char *kv_explain(const struct kv_endpoint *ep, const char *origin, const char *errstr,
-                       const char *refused, char *buf, size_t buflen)
-{
-    const char *flag = "--" KV_URL_FLAG, *env = KV_URL_ENV;
-    if (!refused) {
-        const struct reach_target t = {"Redis", ep->host, ep->port, origin, flag, env};
-        return reach_explain(&t, reach_errno_of(errstr), errstr, buf, buflen);
-    }
-    /* With a wrong password, AUTH's answer goes nowhere and the SELECT after it is refused
-     * with NOAUTH; a Redis 6 ACL answers WRONGPASS. */
-    int auth = strncmp(refused, "NOAUTH", 6) == 0 || strncmp(refused, "WRONGPASS", 9) == 0 ||
-               strstr(refused, "invalid password") != NULL;
-    if (auth && ep->password[0])
-        snprintf(buf, buflen, "Redis at %s:%d (from %s) refused the password (the password is "
-                 "not shown): %s — check :PASSWORD@ in %s or %s", ep->host, ep->port, origin,
-                 refused, flag, env);
-    else if (auth)
-        snprintf(buf, buflen, "Redis at %s:%d (from %s) wants a password: %s — give it as "
-                 "redis://:PASSWORD@HOST:PORT/DB in %s or %s", ep->host, ep->port, origin,
-                 refused, flag, env);
-    else if (strstr(refused, "without any password configured"))
-        snprintf(buf, buflen, "Redis at %s:%d (from %s) has no password set, but the URL gives "
-                 "one (not shown) — remove :PASSWORD@ from %s or %s", ep->host, ep->port,
-                 origin, flag, env);
-    else if (strstr(refused, "DB index"))
-        snprintf(buf, buflen, "Redis at %s:%d (from %s) has no database %d: %s — check /DB in "
-                 "%s or %s", ep->host, ep->port, origin, ep->db, refused, flag, env);
-    else
-        snprintf(buf, buflen, "Redis at %s:%d (from %s) refused the connection's set-up: %s",
-                 ep->host, ep->port, origin, refused);
-    return buf;
-}
-
-int kv_target_parse(const char *url, struct kv_target *t, char *err, size_t errlen)
-{
-    memset(t, 0, sizeof(*t));
-    if (!sentinel_url_is(url))
-        return kv_parse_url(url, &t->ep, err, errlen);
-    t->sentinel = 1;
-    if (sentinel_parse_url(url, &t->st, err, errlen) < 0)
-        return -1;
-    snprintf(t->ep.password, sizeof(t->ep.password), "%s", t->st.password);
-    t->ep.db = t->st.db;
-    return 0;
-}
-
-int kv_target_resolve(const struct kv_target *t, struct kv_endpoint *ep, char *err,
-                      size_t errlen)
-{
-    *ep = t->ep;
-    if (!t->sentinel)
-        return 0;
-    struct sentinel_addr master;
-    char why[1024];
-    if (sentinel_find_master(&t->st, SENTINEL_TIMEOUT_MS, &master, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "no Redis master '%s' from Sentinel: %s", t->st.master_name, why);
-        return -1;
-    }
-    snprintf(ep->host, sizeof(ep->host), "%s", master.host);
-    ep->port = master.port;
-    return 0;
+    /* SELECT 0 is allowed on a cluster node; another database is not, and says so. */
+    redisAsyncCommand(ac, on_ready, c, "SELECT %d", c->ep.db);
 }
 
 struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err,
                   size_t errlen)
 {
     struct kv *kv = calloc(1, sizeof(*kv));
-    if (!kv) {
+    struct kv_conn *seed = calloc(1, sizeof(*seed));
+    if (!kv || !seed) {
+        free(kv);
+        free(seed);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
@@ -368,13 +377,18 @@ struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err
         snprintf(err, errlen, "%s '%s': %s", origin, log_redact_url(url, redacted,
                  sizeof(redacted)), why);
         free(kv);
+        free(seed);
         return NULL;
     }
     kv->origin = origin;
     kv->loop = l;
-    kv->fd = -1;
-    loop_timer_init(&kv->reconnect_timer, on_reconnect_timer, kv);
-    connect_now(kv);
+    seed->kv = kv;
+    seed->seed = 1;
+    seed->fd = -1;
+    seed->ep = kv->target.ep;
+    loop_timer_init(&seed->reconnect_timer, on_reconnect_timer, seed);
+    kv->conns[kv->nconns++] = seed;
+    connect_now(seed);
     return kv;
 }
 
@@ -383,21 +397,32 @@ void kv_free(struct kv *kv)
     if (!kv)
         return;
     kv->freeing = 1;
-    kv->ready = 0; /* callbacks run below must not send anything */
-    loop_timer_stop(kv->loop, &kv->reconnect_timer);
-    if (kv->ac)
-        redisAsyncFree(kv->ac); /* runs pending callbacks with NULL, then cleanup */
+    for (size_t i = 0; i < kv->nconns; i++) {
+        struct kv_conn *c = kv->conns[i];
+        c->ready = 0; /* callbacks run below must not send anything */
+        loop_timer_stop(kv->loop, &c->reconnect_timer);
+        if (c->ac)
+            redisAsyncFree(c->ac); /* runs pending callbacks with NULL, then cleanup */
+    }
+    for (size_t i = 0; i < kv->nconns; i++)
+        free(kv->conns[i]);
     while (kv->scripts) {
         struct kv_script *next = kv->scripts->next;
         free(kv->scripts);
         kv->scripts = next;
     }
+    free(kv->map);
     free(kv);
 }
 
 int kv_ready(const struct kv *kv)
 {
-    return kv->ready;
+    /* On a cluster, one master away leaves the others' hosts to work on. */
+    if (kv->cluster)
+        for (size_t i = 0; i < kv->nconns; i++)
+            if (kv->conns[i]->ready && !kv->conns[i]->retired)
+                return 1;
+    return kv->conns[0]->ready;
 }
 
 int kv_reached(const struct kv *kv)
@@ -410,23 +435,29 @@ const char *kv_error(const struct kv *kv)
     return kv->error;
 }
 
-const char *kv_fatal(const struct kv *kv)
+unsigned long long kv_redirects(const struct kv *kv)
 {
-    return kv->fatal[0] ? kv->fatal : NULL;
+    return kv->redirects;
 }
 
 struct kv_script *kv_script_add(struct kv *kv, const char *source)
 {
+    if (kv->nscripts == KV_SCRIPTS_MAX)
+        return NULL;
     struct kv_script *sc = calloc(1, sizeof(*sc));
     if (!sc)
         return NULL;
     sc->source = source;
+    sc->index = kv->nscripts++;
     sc->next = kv->scripts;
     kv->scripts = sc;
-    if (kv->ac)
-        load_script(kv, sc); /* queued behind the connect: hiredis sends in order */
+    for (size_t i = 0; i < kv->nconns; i++)
+        if (kv->conns[i]->ac)
+            load_script(kv->conns[i], sc); /* queued behind the connect: sent in order */
     return sc;
 }
+
+/* -- calls -- */
 
 static void call_free(struct kv_call *call)
 {
@@ -437,55 +468,105 @@ static void call_free(struct kv_call *call)
     free(call);
 }
 
-/* argv[0..1] are "EVALSHA" sha, or "EVAL" source when the hash is not known. */
-static int call_send(struct kv_call *call, int by_source);
+/* Where a call goes: the seed, or on a cluster its first key's slot's master. */
+static struct kv_conn *route(struct kv *kv, const char *key)
+{
+    if (!kv->cluster)
+        return kv->conns[0];
+    const struct slot_node *n = slot_map_node(kv->map, slot_of_key(key, strlen(key)));
+    return n ? conn_for(kv, n->host, n->port) : NULL;
+}
+
+static void finish(struct kv_call *call, const redisReply *reply, const char *err)
+{
+    call->cb(reply, err, call->arg);
+    call_free(call);
+}
+
+/* A MOVED or ASK answer: the call goes again to the node named. 0 when it was sent. */
+static int follow_redirect(struct kv_call *call, const char *text)
+{
+    struct kv *kv = call->kv;
+    struct slot_redirect rd;
+    if (!kv->cluster || slot_parse_redirect(text, &rd) != 1)
+        return -1;
+    kv->redirects++;
+    if (++call->redirects > KV_MAX_REDIRECTS) {
+        LOG_W("redis redirections did not settle", "redirects=%d last=\"%s\"", call->redirects,
+              text);
+        return -1;
+    }
+    if (!rd.ask)
+        refresh_map(kv); /* the map is old: later calls go straight to the right node */
+    struct kv_conn *to = conn_for(kv, rd.to.host, rd.to.port);
+    return to && to->ac ? call_send(call, to, 0, rd.ask) : -1;
+}
 
 static void on_eval_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     struct kv_call *call = privdata;
-    redisReply *reply = r;
+    const redisReply *reply = r;
     (void)ac;
-    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
+    if (!reply) {
+        finish(call, NULL, "redis connection lost");
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0 &&
         !call->replayed) {
         /* Redis restarted (or flushed its scripts) since SCRIPT LOAD: send the source this
          * once, and load it again for the calls that follow. */
-        call->script->sha[0] = '\0';
-        load_script(call->kv, call->script);
+        call->conn->sha[call->script->index][0] = '\0';
+        load_script(call->conn, call->script);
         call->replayed = 1;
-        if (call_send(call, 1) == 0)
-            return;
-        call->cb(NULL, "script: NOSCRIPT, and sending its source failed", call->arg);
-    } else if (!reply) {
-        call->cb(NULL, "redis connection lost", call->arg);
-    } else if (reply->type == REDIS_REPLY_ERROR) {
+        if (call_send(call, call->conn, 1, 0) < 0)
+            finish(call, NULL, "script: NOSCRIPT, and sending its source failed");
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR &&
+        (strncmp(reply->str, "MOVED ", 6) == 0 || strncmp(reply->str, "ASK ", 4) == 0)) {
+        char text[300];
+        snprintf(text, sizeof(text), "%s", reply->str);
+        if (follow_redirect(call, text) < 0) {
+            char why[340];
+            snprintf(why, sizeof(why), "script: %s (could not follow)", text);
+            finish(call, NULL, why);
+        }
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
         char why[256];
         snprintf(why, sizeof(why), "script: %s", reply->str);
-        call->cb(NULL, why, call->arg);
-    } else {
-        call->cb(reply, NULL, call->arg);
+        finish(call, NULL, why);
+        return;
     }
-    call_free(call);
+    finish(call, reply, NULL);
 }
 
-static int call_send(struct kv_call *call, int by_source)
+/* argv[0..1] are "EVALSHA" sha, or "EVAL" source when the hash is not known on c. */
+static int call_send(struct kv_call *call, struct kv_conn *c, int by_source, int asking)
 {
     struct kv_script *sc = call->script;
+    const char *sha = c->sha[sc->index];
     free(call->argv[0]);
     free(call->argv[1]);
-    call->argv[0] = strdup(by_source || !sc->sha[0] ? "EVAL" : "EVALSHA");
-    call->argv[1] = strdup(by_source || !sc->sha[0] ? sc->source : sc->sha);
-    if (!call->argv[0] || !call->argv[1] || !call->kv->ac)
+    call->argv[0] = strdup(by_source || !sha[0] ? "EVAL" : "EVALSHA");
+    call->argv[1] = strdup(by_source || !sha[0] ? sc->source : sha);
+    if (!call->argv[0] || !call->argv[1] || !c->ac)
         return -1;
     call->argvlen[0] = strlen(call->argv[0]);
     call->argvlen[1] = strlen(call->argv[1]);
-    return redisAsyncCommandArgv(call->kv->ac, on_eval_reply, call, (int)call->argc,
+    if (asking && redisAsyncCommand(c->ac, NULL, NULL, "ASKING") != REDIS_OK)
+        return -1;
+    call->conn = c;
+    return redisAsyncCommandArgv(c->ac, on_eval_reply, call, (int)call->argc,
                                  (const char **)call->argv, call->argvlen) == REDIS_OK ? 0 : -1;
 }
 
 int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, size_t nkeys,
             const char *const *args, size_t nargs, kv_reply_fn *cb, void *arg)
 {
-    if (!kv->ready || !kv->ac)
+    struct kv_conn *c = route(kv, nkeys ? keys[0] : "");
+    if (!c || !c->ready || !c->ac)
         return -1;
     struct kv_call *call = calloc(1, sizeof(*call));
     if (!call)
@@ -506,7 +587,7 @@ int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, si
             goto fail;
         call->argvlen[i] = strlen(call->argv[i]);
     }
-    if (call_send(call, 0) < 0)
+    if (call_send(call, c, 0, 0) < 0)
         goto fail;
     return 0;
 fail:

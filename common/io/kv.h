@@ -1,6 +1,9 @@
-/* kv.h -- trawl's Redis client for the event loop: a hiredis async context on our loop that
- * reconnects on its own, and Lua scripts run by their SHA1 with NOSCRIPT handled here, once,
- * for every script (after a Redis restart the script is sent again and the call goes on).
+/* kv.h -- trawl's Redis client for the event loop: hiredis async contexts on our loop that
+ * reconnect on their own, and Lua scripts run by their SHA1 with NOSCRIPT handled here, once,
+ * for every script (after a Redis restart the script is sent again and the call goes on). On
+ * a Redis Cluster each call goes to the master of its first key's slot (all of a call's keys
+ * must share a hash tag), following MOVED and ASK; a master away stops only the calls for
+ * its slots.
  *
  * What the scripts do belongs to their owners (policy/ holds the per-host ones); this module
  * knows nothing of hosts or rates. */
@@ -68,7 +71,8 @@ struct kv *kv_new(struct loop *l, const char *url, const char *origin, char *err
 /* Closes the connection; pending callbacks run once with an error. NULL is a no-op. */
 void kv_free(struct kv *kv);
 
-/* 1 once connected (and authenticated); 0 while connecting or reconnecting. */
+/* 1 once connected (and authenticated); 0 while connecting or reconnecting. On a cluster, 1
+ * while any master is connected: kv_eval says which calls cannot go. */
 int kv_ready(const struct kv *kv);
 
 /* 1 once kv has been ready at least once since kv_new. */
@@ -77,9 +81,8 @@ int kv_reached(const struct kv *kv);
 /* Why the last connection attempt failed (kv_explain's message), "" when none failed since
  * the last success. Borrowed from kv. */
 const char *kv_error(const struct kv *kv);
-/* Why this Redis cannot be used at all (a Redis Cluster of several masters, which this client
- * does not route), or NULL. Then it does not reconnect. */
-const char *kv_fatal(const struct kv *kv);
+/* Redirections (MOVED, ASK) followed so far on a Redis Cluster. */
+unsigned long long kv_redirects(const struct kv *kv);
 
 /* A script's handle, from kv_script_add. */
 struct kv_script;
@@ -94,7 +97,8 @@ struct kv_script *kv_script_add(struct kv *kv, const char *source);
 typedef void kv_reply_fn(const struct redisReply *reply, const char *err, void *arg);
 
 /* Runs script with nkeys keys followed by nargs arguments (all copied). cb runs exactly once,
- * from the loop, never inline. Returns 0, or -1 when not connected (cb will not run). */
+ * from the loop, never inline. Returns 0, or -1 when the server for keys[0] is not connected
+ * (cb will not run). */
 int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, size_t nkeys,
             const char *const *args, size_t nargs, kv_reply_fn *cb, void *arg);
 

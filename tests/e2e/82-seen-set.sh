@@ -6,7 +6,6 @@
 #    intsets; then a third run on 3,000 new URLs while 3,000 slots move between masters
 #    (MOVED and ASK followed): every URL enqueued once, none lost, and a fourth run finds them
 #    all;
-#  - a worker pointed at the cluster exits 1 saying its client does not route by slot yet;
 #  - on one Redis, a seen-set of URL strings from before (PREFIX:seen) still counts, and
 #    --migrate-seen moves it into buckets and removes it, the URLs still seen.
 # trawl-timeout: 300
@@ -76,12 +75,3 @@ e2e_dump "$prefix" urls "$dir/urls.jsonl"
 n=$(grep -c . "$dir/urls.jsonl")
 ((n == 6000)) || e2e_fail "$n messages on $prefix.urls, want 6000"
 grep -h 'redirect\|redis cluster' "$dir"/cluster-*.log | awk 'NR <= 4'
-
-# The worker's client does not route by slot yet: it says so and exits, never retrying the
-# other masters' MOVED for ever.
-status=0
-timeout 60 "$BUILD/worker/trawl-worker" --redis "$redis" --prefix "$prefix" --allow-private \
-    2>"$dir/worker.log" || status=$?
-((status == 1)) || e2e_fail "a worker on the cluster: exit $status, want 1"
-grep -q 'cannot use Redis.*Redis Cluster of 3 masters.*does not route by slot' "$dir/worker.log" ||
-    e2e_fail "no clear error: $(tail -3 "$dir/worker.log")"
