@@ -564,6 +564,7 @@ static void on_booked(enum policy_answer a, uint64_t wait_us, const char *err, v
         return;
     }
     w->redis_down_logged = 0;
+    j->redis_away_since_ms = 0;
     if (a == POLICY_GO || a == POLICY_SLOT) {
         if (had_turn)
             host_next(w, h); /* the next job may book the slot after this one */
@@ -642,6 +643,24 @@ static void on_book_timer(struct loop *l, void *arg)
     book(arg);
 }
 
+/* On a Redis Cluster with one master away, the hosts whose keys live on the others go on;
+ * a job whose host's keys are on the master away is set aside once it has waited
+ * --park-after, so that the prefetch window does not fill with such jobs while the cluster
+ * fails over. Redis away altogether (no master answers) is an outage: waited out, not
+ * parked. Returns 1 when the job was parked. */
+static int park_if_shard_away(struct job *j)
+{
+    struct worker *w = j->w;
+    uint64_t now = loop_now_ms();
+    if (!j->redis_away_since_ms)
+        j->redis_away_since_ms = now;
+    if (!kv_ready(w->kv) || !may_park(j) || now - j->redis_away_since_ms < park_after_ms(w))
+        return 0;
+    w->n.parked_shard_away++;
+    park(j, park_after_ms(w) << j->msg.parked);
+    return 1;
+}
+
 /* Asks Redis for a slot (and a lease) for the job. */
 static void book(struct job *j)
 {
@@ -651,6 +670,9 @@ static void book(struct job *j)
     j->state = JOB_BOOKING;
     j->ph->booking++;
     if (policy_book(w->policy, j->ph, j->lease_id, may_park(j), on_booked, j) < 0) {
+        /* Parked, the job gives the turn back as it leaves this state (publish_outcome). */
+        if (park_if_shard_away(j))
+            return;
         leave_turn(j); /* no booking is out after all */
         redis_unavailable(j, "redis not connected");
     }

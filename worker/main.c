@@ -173,9 +173,9 @@ static const struct flag WORKER_FLAGS[] = {
     {.name = "park-after", .value_name = "S", .type = FLAG_CUSTOM, .offset = AT(park_after_s),
      .set = set_park_after, .def = "10",
      .help = "a URL whose host cannot take it within S seconds (its rate is booked further "
-             "ahead, it is paused, or its leases stay held) is set aside in a delay queue and "
-             "comes back when the host can take it, at most 3 times, so that one busy host "
-             "never fills the prefetch window (0: never)"},
+             "ahead, it is paused, its leases stay held, or its keys' Redis Cluster master is "
+             "away) is set aside in a delay queue and comes back when the host can take it, at "
+             "most 3 times, so that one busy host never fills the prefetch window (0: never)"},
     {.name = "ignore-robots", .type = FLAG_SWITCH, .offset = AT(ignore_robots),
      .help = "do not fetch or obey robots.txt (said at start-up). By default each site's "
              "robots.txt (RFC 9309) is fetched once a day by one worker and shared through "

@@ -224,7 +224,8 @@ static void log_progress(struct worker *w)
           "in_hand=%zu fetching=%zu "
           "polite_wait=%zu hosts=%zu bytes=%llu rate_waits=%llu lease_waits=%llu "
           "penalty_waits=%llu robots_fetches=%llu robots_denied=%llu parked=%llu reparked=%llu "
-          "nacks=%llu late_slots=%llu redis_redirects=%llu max_rss_kb=%ld%s",
+          "nacks=%llu late_slots=%llu redis_redirects=%llu parked_shard_away=%llu "
+          "max_rss_kb=%ld%s",
           (unsigned long long)w->n.records, (unsigned long long)w->n.feeds,
           (unsigned long long)w->n.not_modified, (unsigned long long)w->n.followed,
           (unsigned long long)w->n.follow_seen,
@@ -237,7 +238,8 @@ static void log_progress(struct worker *w)
           (unsigned long long)w->n.robots_fetches, (unsigned long long)w->n.robots_denied,
           (unsigned long long)w->n.parked, (unsigned long long)w->n.reparked,
           (unsigned long long)w->n.nacks, (unsigned long long)w->n.late_slots,
-          w->kv ? kv_redirects(w->kv) : 0ULL, ru.ru_maxrss,
+          w->kv ? kv_redirects(w->kv) : 0ULL, (unsigned long long)w->n.parked_shard_away,
+          ru.ru_maxrss,
           busy);
 }
 

@@ -90,6 +90,7 @@ struct job {
     struct policy_host *ph;     /* its host's entry (a reference), NULL before parsing */
     struct loop_timer timer;    /* the state's timer: slot, backoff, lease renewal */
     uint64_t polite_since_ms;   /* when it joined its host's line */
+    uint64_t redis_away_since_ms; /* its host's Redis has not answered since; 0: it has */
     unsigned waited;            /* WAITED_* reasons already counted for this job */
     int has_lease;              /* a lease is held under lease_id */
     char lease_id[48];
@@ -150,6 +151,7 @@ struct worker {
         uint64_t waits_rate, waits_lease, waits_penalty, waits_robots; /* what a fetch waited for */
         uint64_t robots_fetches, robots_denied, robots_unavailable;
         uint64_t parked, reparked;          /* set aside for a busy host; again */
+        uint64_t parked_shard_away;         /* set aside: its Redis Cluster master away */
         uint64_t nacks;                     /* outcomes the broker refused (published again) */
         uint64_t lease_expiries;            /* leases found expired while their fetch ran */
         uint64_t penalties;                 /* 429/503 answers that paused their host */

@@ -108,3 +108,5 @@ print(f"requests 1-5 s after the kill: {len(during)}, over {len(hosts)} hosts: {
 sys.exit(0 if len(hosts) >= 4 else "the other masters' hosts were not fetched while the replica took over")
 PY
 grep -h 'redis disconnected\|redis connected\|redis cluster' "$dir"/failover/worker1.log | awk 'NR <= 6'
+# Jobs of the master away past --park-after are set aside, not left in the window.
+grep -ho 'parked_shard_away=[0-9]*' "$dir"/failover/worker*.log | sort -t= -k2 -n | tail -n 1
