@@ -492,8 +492,8 @@ static int follow_redirect(struct kv_call *call, const char *text)
         return -1;
     kv->redirects++;
     if (++call->redirects > KV_MAX_REDIRECTS) {
-        LOG_W("redis redirections did not settle", "redirects=%d last=\"%s\"", call->redirects,
-              text);
+        LOG_E("redis redirections did not settle", "redirects=%d total=%llu last=\"%s\"",
+              call->redirects, kv->redirects, text);
         return -1;
     }
     if (!rd.ask)
