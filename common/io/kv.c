@@ -396,10 +396,10 @@ void kv_free(struct kv *kv)
 {
     if (!kv)
         return;
-    kv->freeing = 1;
+    kv->freeing = 1; /* callbacks run below must not send anything (kv_eval refuses) */
     for (size_t i = 0; i < kv->nconns; i++) {
         struct kv_conn *c = kv->conns[i];
-        c->ready = 0; /* callbacks run below must not send anything */
+        c->ready = 0;
         loop_timer_stop(kv->loop, &c->reconnect_timer);
         if (c->ac)
             redisAsyncFree(c->ac); /* runs pending callbacks with NULL, then cleanup */
@@ -565,6 +565,8 @@ static int call_send(struct kv_call *call, struct kv_conn *c, int by_source, int
 int kv_eval(struct kv *kv, struct kv_script *script, const char *const *keys, size_t nkeys,
             const char *const *args, size_t nargs, kv_reply_fn *cb, void *arg)
 {
+    if (kv->freeing)
+        return -1;
     struct kv_conn *c = route(kv, nkeys ? keys[0] : "");
     if (!c || !c->ready || !c->ac)
         return -1;
