@@ -33,17 +33,6 @@ trawl_rabbit_cluster_ctl()
         "$TRAWL_RABBITMQ_BIN/rabbitmqctl" -n "c$k@localhost" "$@"
 }
 
-# trawl_rabbit_cluster_queues K ARGS... -- rabbitmq-queues against node cK (grow, quorum_status).
-trawl_rabbit_cluster_queues()
-{
-    local k=$1
-    shift
-    _trawl_load_state rabbit-cluster || return 1
-    HOME=$RABBIT_CLUSTER_DIR/home ERL_EPMD_PORT=$RABBIT_CLUSTER_EPMD_PORT \
-        RABBITMQ_CONF_ENV_FILE=$RABBIT_CLUSTER_DIR/c$k/rabbitmq-env.conf \
-        "$TRAWL_RABBITMQ_BIN/rabbitmq-queues" -n "c$k@localhost" "$@"
-}
-
 # Boots node cK (not waiting); tracked as rabbit-cK.
 _trawl_rabbit_cluster_boot()
 {
