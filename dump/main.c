@@ -196,6 +196,11 @@ int main(int argc, char **argv)
     if (status)
         return status;
     log_init("trawl-dump", cfg.log_level, cfg.log_format);
+    /* Before anything that takes time: a stop that arrives while connecting is still a clean
+     * exit with nothing read, never a death by signal. No SA_RESTART: poll returns. */
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
 
     char qname[256];
     full_queue_name(qname, sizeof(qname), cfg.prefix, cli.queue);
@@ -225,6 +230,10 @@ int main(int argc, char **argv)
     struct broker *b = NULL;
     if (broker_list_parse(cfg.amqp_url, &brokers, err, sizeof(err)) < 0 ||
         !(b = connect_broker(&brokers, &cfg, standard, err, sizeof(err)))) {
+        if (stopping) {
+            rc = 0; /* asked to stop while connecting: nothing was read, nothing is lost */
+            goto out;
+        }
         LOG_E("cannot start", "err=\"%s\"", err);
         goto out;
     }
@@ -238,9 +247,6 @@ int main(int argc, char **argv)
     }
     LOG_I("reading", "queue=%s mode=%s ready=%ld", qname,
           ro.mode == READER_PEEK ? "peek" : "take", ro.ready_at_start);
-    struct sigaction sa = {.sa_handler = on_stop_signal}; /* no SA_RESTART: poll returns */
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     for (;;) {
         int got = reader_run(b, out, &ro, &stopping, &stats);
         if (got != READER_LOST) {

@@ -2,7 +2,8 @@
 # 70-dump.sh -- trawl-dump as a new user meets it: a missing queue is an error that names it
 # (in printable text and in a JSON log line) and is not created; full queue names are used as
 # they are; reading urls peeks by default and leaves every message there with its delivery
-# count unspent; --take removes; CSV and --fields write the fields asked for.
+# count unspent; --take removes; CSV and --fields write the fields asked for; a stop that
+# arrives while the dump is still connecting ends it with status 0.
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
 
@@ -122,4 +123,31 @@ dump_run records-raw --queue records --idle-exit 1 --output "$dir/records-raw.js
 [[ $(cat "$dir/records-raw.jsonl") == "not json" ]] ||
     e2e_fail "the body that is not JSON: $(cat "$dir/records-raw.jsonl")"
 wait_counts "$prefix.records" "0 0 0"
-echo "ok: missing queue named, peeks leave $n URLs and their delivery counts, take, CSV, fields"
+
+# --- a stop while connecting is a clean exit ---------------------------------------------------
+# A broker that accepts and never answers holds the dump in its connect; SIGTERM then must end
+# it with status 0 (nothing was read), never with the signal's 143. crawl stops its dumps so.
+silent_port=$(trawl_free_port)
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$silent_port" &
+silent_pid=$!
+trawl_track silent-broker "$silent_pid"
+_trawl_wait_until 10 "$silent_pid" bash -c "ss -Hltn 'sport = :$silent_port' | grep -c ." ||
+    e2e_fail "the silent listener on port $silent_port did not start"
+"$dump" --amqp "amqp://guest:guest@127.0.0.1:$silent_port" --prefix "$prefix" --queue records \
+    --output "$dir/stopped.jsonl" >"$dir/stopped.out" 2>"$dir/stopped.err" &
+stopped_pid=$!
+_trawl_wait_until 10 "$stopped_pid" \
+    bash -c "ss -Htn state established 'dport = :$silent_port' | grep -c ." ||
+    e2e_fail "the dump did not connect to the silent listener"
+kill -TERM "$stopped_pid"
+status=0
+wait "$stopped_pid" || status=$?
+((status == 0)) || e2e_fail "TERM while connecting: exit $status, want 0: $(cat "$dir/stopped.err")"
+kill "$silent_pid" 2>/dev/null || true
+wait "$silent_pid" 2>/dev/null || true
+trawl_untrack silent-broker
+echo "ok: missing queue named, peeks leave $n URLs and their delivery counts, take, CSV, fields," \
+    "TERM while connecting exits 0"
