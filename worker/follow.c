@@ -299,10 +299,9 @@ int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok)
         it->confirmed = 1;
         f->publishes_out--;
         w->n.followed++;
-        int64_t ttl_ms = (int64_t)(w->cfg->seen_ttl_s * 1000);
-        seen_confirm(w->seen, SEEN_URL, it->url, ttl_ms);
+        seen_confirm(w->seen, SEEN_URL, it->url);
         if (it->id)
-            seen_confirm(w->seen, SEEN_ID, it->id, ttl_ms);
+            seen_confirm(w->seen, SEEN_ID, it->id);
     }
     if (matched && f->publishes_out == 0)
         job_publish_record(j, &f->record);

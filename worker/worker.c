@@ -535,7 +535,7 @@ int worker_run(const struct worker_config *cfg)
     if (!w.policy)
         goto out;
     w.revisit = revisit_new(w.kv, prefix);
-    w.seen = seen_new(w.kv, prefix);
+    w.seen = seen_new(w.kv, prefix, (int64_t)(cfg->seen_ttl_s * 1000));
     if (!w.revisit || !w.seen) {
         snprintf(err, sizeof(err), "out of memory");
         goto out;

@@ -435,6 +435,11 @@ const char *kv_error(const struct kv *kv)
     return kv->error;
 }
 
+int kv_is_cluster(const struct kv *kv)
+{
+    return kv->cluster;
+}
+
 unsigned long long kv_redirects(const struct kv *kv)
 {
     return kv->redirects;

@@ -81,6 +81,9 @@ int kv_reached(const struct kv *kv);
 /* Why the last connection attempt failed (kv_explain's message), "" when none failed since
  * the last success. Borrowed from kv. */
 const char *kv_error(const struct kv *kv);
+/* 1 once the server reached is known to be a Redis Cluster node (calls are routed by slot):
+ * then a script's keys must share a slot. */
+int kv_is_cluster(const struct kv *kv);
 /* Redirections (MOVED, ASK) followed so far on a Redis Cluster. */
 unsigned long long kv_redirects(const struct kv *kv);
 

@@ -9,10 +9,17 @@ uint64_t fp_of_url(const char *url, size_t len)
     return XXH3_64bits(url, len);
 }
 
+int fp_bucket_tag(uint64_t fp, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "{%05x}", (unsigned)(fp >> (64 - FP_BUCKET_BITS)));
+    return n > 0 && (size_t)n < len ? n : -1;
+}
+
 int fp_bucket_key(uint64_t fp, const char *prefix, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "%s:seen:{%05x}", prefix,
-                     (unsigned)(fp >> (64 - FP_BUCKET_BITS)));
+    char tag[8];
+    fp_bucket_tag(fp, tag, sizeof(tag));
+    int n = snprintf(buf, len, "%s:seen:%s", prefix, tag);
     return n > 0 && (size_t)n < len ? n : -1;
 }
 

@@ -21,8 +21,13 @@
 #define FP_BUCKET_BITS 20
 #define FP_KEY_MAX 160          /* room for a key with the longest prefix */
 
-/* The fingerprint of a canonical URL's bytes. */
+/* The fingerprint of a canonical URL's bytes (or of any other value's, such as a feed
+ * item's id). */
 uint64_t fp_of_url(const char *url, size_t len);
+
+/* fp's bucket as a hash tag: "{xxxxx}" (5 lower-case hex digits). Returns its length (7), or
+ * -1 when it does not fit in len bytes. */
+int fp_bucket_tag(uint64_t fp, char *buf, size_t len);
 
 /* The bucket key of fp: "PREFIX:seen:{xxxxx}" (5 lower-case hex digits). Returns the
  * key's length, or -1 when it does not fit in len bytes. */

@@ -1,4 +1,4 @@
-/* seen.c -- the seen-set's keys and scripts. */
+/* seen.c -- the seen-set's keys and scripts (the layout is in seen.h). */
 #include "seen.h"
 
 #include <hiredis/hiredis.h>
@@ -6,36 +6,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "hash.h"
 #include "kv.h"
+#include "loop.h"
 
-/* The key holds "d VALUE" once confirmed, "p VALUE\tOWNER" while claimed.
- * ARGV: value, claim ttl, owner. 1: claimed (new, or a claim of the same owner taken again);
- * 0: seen (confirmed, or claimed by another owner); a collision (another value) answers 1
- * without touching the key. */
-static const char CLAIM_SCRIPT[] =
-    "local v = redis.call('GET', KEYS[1])\n"
-    "local mine = 'p ' .. ARGV[1] .. '\\t' .. ARGV[3]\n"
-    "if not v or v == mine then\n"
-    "  redis.call('SET', KEYS[1], mine, 'PX', ARGV[2])\n"
-    "  return 1\n"
+/* KEYS: the SEEN_LOOKUP_GENERATIONS sets, the claim, and on a single Redis the legacy key.
+ * ARGV: member, claim ttl (ms), owner, the value (for the legacy key).
+ * 1: claimed (new, or a claim of the same owner taken again); 0: seen (in a set, claimed by
+ * another owner, or so in the legacy key). */
+static const char CLAIM_SCRIPT[] = /* 4: SEEN_LOOKUP_GENERATIONS */
+    "for i = 1, 4 do\n"
+    "  if redis.call('SISMEMBER', KEYS[i], ARGV[1]) == 1 then return 0 end\n"
     "end\n"
-    "if v == 'd ' .. ARGV[1] then return 0 end\n"
-    "if string.sub(v, 1, #ARGV[1] + 3) == 'p ' .. ARGV[1] .. '\\t' then return 0 end\n"
+    "local c = redis.call('GET', KEYS[5])\n"
+    "if c and c ~= ARGV[3] then return 0 end\n"
+    "if KEYS[6] then\n"
+    "  local v = redis.call('GET', KEYS[6])\n"
+    "  if v == 'd ' .. ARGV[4] then return 0 end\n"
+    "  local p = 'p ' .. ARGV[4] .. '\\t'\n"
+    "  if v and string.sub(v, 1, #p) == p and string.sub(v, #p + 1) ~= ARGV[3] then\n"
+    "    return 0\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SET', KEYS[5], ARGV[3], 'PX', ARGV[2])\n"
     "return 1\n";
 
-/* ARGV: value, ttl. Unless the key holds another value (a collision), the value is seen. */
+/* KEYS: generation G's set, the claim. ARGV: member, the set's expiry (unix ms). */
 static const char CONFIRM_SCRIPT[] =
-    "local v = redis.call('GET', KEYS[1])\n"
-    "if v and v ~= 'd ' .. ARGV[1] and\n"
-    "   string.sub(v, 1, #ARGV[1] + 3) ~= 'p ' .. ARGV[1] .. '\\t' then return 0 end\n"
-    "redis.call('SET', KEYS[1], 'd ' .. ARGV[1], 'PX', ARGV[2])\n"
+    "redis.call('SADD', KEYS[1], ARGV[1])\n"
+    "redis.call('PEXPIREAT', KEYS[1], ARGV[2])\n"
+    "redis.call('DEL', KEYS[2])\n"
     "return 1\n";
 
 struct seen {
     struct kv *kv;
     struct kv_script *claim, *confirm;
     char *prefix;
+    int64_t ttl_ms;
 };
 
 struct claim_call {
@@ -43,12 +51,43 @@ struct claim_call {
     void *arg;
 };
 
-struct seen *seen_new(struct kv *kv, const char *prefix)
+static int fits(int n, size_t len)
+{
+    return n > 0 && (size_t)n < len;
+}
+
+int seen_keys_of(struct seen_keys *k, const char *prefix, enum seen_what what, const char *value,
+                 int64_t now_ms, int64_t ttl_ms)
+{
+    const char *kind = what == SEEN_URL ? "url" : "id";
+    uint64_t fp = fp_of_url(value, strlen(value));
+    char tag[8];
+    fp_bucket_tag(fp, tag, sizeof(tag));
+    int64_t width = ttl_ms / 2 > 0 ? ttl_ms / 2 : 1;
+    int64_t gen = now_ms / width;
+    for (int i = 0; i < SEEN_LOOKUP_GENERATIONS; i++)
+        if (!fits(snprintf(k->lookup[i], SEEN_KEY_MAX, "%s:seen:%s:%s:g%lld", prefix, kind, tag,
+                           (long long)(gen + 1 - i)),
+                  SEEN_KEY_MAX))
+            return -1;
+    k->expire_at_ms = (gen + 3) * width;
+    if (!fits(snprintf(k->claim, SEEN_KEY_MAX, "%s:seen:%s:%s:c:%016llx", prefix, kind, tag,
+                       (unsigned long long)fp),
+              SEEN_KEY_MAX) ||
+        !fits(snprintf(k->legacy, SEEN_KEY_MAX, "%s:seen:%s:%016llx", prefix, kind,
+                       (unsigned long long)hash_str(value)),
+              SEEN_KEY_MAX))
+        return -1;
+    return fp_member(fp, k->member, sizeof(k->member)) < 0 ? -1 : 0;
+}
+
+struct seen *seen_new(struct kv *kv, const char *prefix, int64_t ttl_ms)
 {
     struct seen *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->kv = kv;
+    s->ttl_ms = ttl_ms;
     s->prefix = strdup(prefix);
     s->claim = kv_script_add(kv, CLAIM_SCRIPT);
     s->confirm = kv_script_add(kv, CONFIRM_SCRIPT);
@@ -67,13 +106,6 @@ void seen_free(struct seen *s)
     free(s);
 }
 
-static void key_of(char *out, size_t outlen, const struct seen *s, enum seen_what what,
-                   const char *value)
-{
-    snprintf(out, outlen, "%s:seen:%s:%016llx", s->prefix, what == SEEN_URL ? "url" : "id",
-             (unsigned long long)hash_str(value));
-}
-
 static void on_claimed(const struct redisReply *reply, const char *err, void *arg)
 {
     struct claim_call *call = arg;
@@ -86,16 +118,20 @@ static void on_claimed(const struct redisReply *reply, const char *err, void *ar
 int seen_claim(struct seen *s, enum seen_what what, const char *value, const char *owner,
                seen_claim_fn *cb, void *arg)
 {
-    char key[256], ttl[24];
-    key_of(key, sizeof(key), s, what, value);
+    struct seen_keys k;
+    if (seen_keys_of(&k, s->prefix, what, value, (int64_t)loop_wall_ms(), s->ttl_ms) < 0)
+        return -1;
+    char ttl[24];
     snprintf(ttl, sizeof(ttl), "%d", SEEN_CLAIM_TTL_MS);
     struct claim_call *call = malloc(sizeof(*call));
     if (!call)
         return -1;
     *call = (struct claim_call){cb, arg};
-    const char *keys[] = {key};
-    const char *args[] = {value, ttl, owner};
-    if (kv_eval(s->kv, s->claim, keys, 1, args, 3, on_claimed, call) < 0) {
+    const char *keys[] = {k.lookup[0], k.lookup[1], k.lookup[2], k.lookup[3], k.claim, k.legacy};
+    /* A Cluster cannot run a script over two slots, and never held legacy keys. */
+    size_t nkeys = kv_is_cluster(s->kv) ? 5 : 6;
+    const char *args[] = {k.member, ttl, owner, value};
+    if (kv_eval(s->kv, s->claim, keys, nkeys, args, 4, on_claimed, call) < 0) {
         free(call);
         return -1;
     }
@@ -109,12 +145,14 @@ static void on_confirmed(const struct redisReply *reply, const char *err, void *
     (void)arg;
 }
 
-int seen_confirm(struct seen *s, enum seen_what what, const char *value, int64_t ttl_ms)
+int seen_confirm(struct seen *s, enum seen_what what, const char *value)
 {
-    char key[256], ttl[24];
-    key_of(key, sizeof(key), s, what, value);
-    snprintf(ttl, sizeof(ttl), "%lld", (long long)(ttl_ms > 0 ? ttl_ms : 1));
-    const char *keys[] = {key};
-    const char *args[] = {value, ttl};
-    return kv_eval(s->kv, s->confirm, keys, 1, args, 2, on_confirmed, NULL);
+    struct seen_keys k;
+    if (seen_keys_of(&k, s->prefix, what, value, (int64_t)loop_wall_ms(), s->ttl_ms) < 0)
+        return -1;
+    char expire_at[24];
+    snprintf(expire_at, sizeof(expire_at), "%lld", (long long)k.expire_at_ms);
+    const char *keys[] = {k.lookup[1], k.claim};
+    const char *args[] = {k.member, expire_at};
+    return kv_eval(s->kv, s->confirm, keys, 2, args, 2, on_confirmed, NULL);
 }

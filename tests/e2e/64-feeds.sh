@@ -8,6 +8,8 @@
 #    with not_modified; only the added item is followed; over both polls every article has
 #    exactly one record and the moved link none;
 #  - the host's robots.txt names a sitemap (Sitemap: line): its page is followed too, once;
+#  - the seen-set holds fingerprints in intset bucket sets that expire, and honours a key a
+#    worker from before fingerprints left;
 #  - a polling producer (--every): it logs its rounds, and a URL whose poll is not due or is
 #    still queued is not enqueued again.
 # trawl-timeout: 240
@@ -22,7 +24,7 @@ base=http://$host:$NGINX_PORT/$prefix
 mkdir -p "$site"
 
 page() { printf '<html><head><title>%s</title></head><body><article><p>%s is an article with a body long enough to be read as one, for the feeds test.</p></article></body></html>\n' "$1" "$1" >"$site/$1.html"; }
-for a in a1 a2 a3 b1 b2 c1 s1 s2 r1; do page "$a"; done
+for a in a1 a2 a3 a4 b1 b2 c1 s1 s2 r1; do page "$a"; done
 
 rss_item() { printf '<item><title>%s</title><link>%s</link><guid isPermaLink="false">%s</guid><pubDate>Sun, 06 Dec 2026 0%s:00:00 GMT</pubDate></item>\n' "$1" "$2" "$3" "$4"; }
 write_rss() {
@@ -83,8 +85,17 @@ served >"$dir/served-1.txt"
 [[ $(grep -c " 200$" "$dir/served-1.txt") -eq 14 ]] || e2e_fail "poll 1: $(cat "$dir/served-1.txt")"
 
 # The RSS feed changes: a1's link moves (same guid), a3 is added. A new size, so a new ETag.
+# a4 is added too, but a worker from before fingerprints had followed it: its key per value
+# ("d URL") says so, and an upgraded worker must honour it.
 { rss_item A1 "$base/a1.html?moved=1" g1 1; rss_item A2 "$base/a2.html" g2 2
-  rss_item A3 "$base/a3.html" g3 3; } | write_rss
+  rss_item A3 "$base/a3.html" g3 3; rss_item A4 "$base/a4.html" g4 4; } | write_rss
+legacy_key=$(/usr/bin/python3 -c '
+import sys
+h = 14695981039346656037
+for b in sys.argv[2].encode():
+    h = ((h ^ b) * 1099511628211) % 2**64
+print(f"{sys.argv[1]}:seen:url:{h:016x}")' "$prefix" "$base/a4.html")
+redis-cli -u "$TRAWL_REDIS_URL" set "$legacy_key" "d $base/a4.html" px 600000 >/dev/null
 poll 2
 served | tail -n +$(($(grep -c . "$dir/served-1.txt") + 1)) >"$dir/served-2.txt"
 echo "poll 2 served: $(tr '\n' ' ' <"$dir/served-2.txt")"
@@ -92,6 +103,36 @@ for want in "rss.xml 200" "atom.xml 304" "feed.json 304" "sitemap-index.xml 304"
     grep -qxF "$want" "$dir/served-2.txt" || e2e_fail "poll 2: no '$want' in nginx's log"
 done
 ! grep -q 'moved' "$dir/served-2.txt" || e2e_fail "poll 2 fetched the moved link of a seen guid"
+! grep -q 'a4.html' "$dir/served-2.txt" || e2e_fail "poll 2 fetched a4, seen under a legacy key"
+
+# The seen-set's layout: fingerprints in generation bucket sets, each an intset, one member a
+# followed URL; no claim left once the URLs were confirmed.
+rcli() { redis-cli -u "$TRAWL_REDIS_URL" "$@"; }
+sets=$(rcli --scan --pattern "$prefix:seen:url:{*}:g*" | sort)
+claims=$(rcli --scan --pattern "$prefix:seen:*:c:*")
+members=0
+for key in $sets; do
+    enc=$(rcli object encoding "$key")
+    [[ $enc == intset ]] || e2e_fail "$key is a $enc, not an intset"
+    ttl=$(rcli pttl "$key")
+    ((ttl > 30 * 86400000 && ttl <= 45 * 86400000)) ||
+        e2e_fail "$key expires in $ttl ms, want 30 to 45 days (--seen-ttl 30d)"
+    members=$((members + $(rcli scard "$key")))
+done
+# Followed: the 8 articles of the feeds (a1..a3, b1, b2, c1, s1, s2), the sitemap the index
+# led to, and r1. The sitemap robots.txt named is not in the set: robots.txt is read once a
+# day for the whole cluster, and that is what keeps its sitemaps from repeating.
+((members == 10)) || e2e_fail "$members URLs in the seen-set's sets, want 10: $sets"
+# Every followed URL's claim went with its confirm. Two claims stay, to lapse: those of the
+# items not followed in poll 2 whose other half was new (a1's moved link, its guid seen; a4's
+# guid, its link seen under the legacy key).
+nclaims=$(grep -c . <<<"$claims" || true)
+((nclaims == 2)) || e2e_fail "$nclaims claims left in the seen-set, want 2: $claims"
+for key in $claims; do
+    ttl=$(rcli pttl "$key")
+    ((ttl > 0 && ttl <= 600000)) || e2e_fail "claim $key lapses in $ttl ms, want 10 min at most"
+done
+echo "seen-set: $members URLs in $(grep -c . <<<"$sets") intset bucket sets, 2 claims to lapse"
 
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"
