@@ -20,7 +20,6 @@ struct follow_item {
     char *url;                  /* canonical, owned */
     char *id;                   /* a feed item's id when it is not the link, owned, or NULL */
     char *body;                 /* its message, owned */
-    int claims_out;             /* claim answers still to come */
     int refused;                /* a claim found it seen, or failed */
     uint64_t seq;               /* its publish's confirm sequence; 0: none out */
     int confirmed;
@@ -29,13 +28,23 @@ struct follow_item {
 struct follow_claim {           /* one claim's callback argument */
     struct job *j;
     size_t item;
+    int what;                   /* 0: the link, 1: the item's id */
+    int failed;                 /* Redis did not answer it: sent again next round */
 };
+
+/* A claim Redis could not answer (a master failing over, a connection not yet up) is sent
+ * again REDIS_RETRY_MS later, for up to a minute: refusing it would publish the feed's record
+ * without the item, and the feed's next poll may well be a 304 that never lists it again. */
+#define FOLLOW_CLAIM_ROUNDS 120
 
 struct follow {
     struct follow_item *items;
     size_t n;
     struct follow_claim *claims;
-    size_t claims_out;          /* over all items */
+    size_t nclaims;
+    size_t claims_out;          /* answers still to come this round */
+    size_t claims_failed;       /* this round */
+    int claim_rounds;
     size_t publishes_out;       /* confirms still to come */
     char *record;               /* published once every follow is confirmed, owned */
 };
@@ -175,27 +184,95 @@ static struct follow *collect(struct job *j, const json_t *rec)
 }
 
 static void publish_new(struct job *j);
+static void send_claims(struct job *j, int only_failed);
+
+/* One claim's answer, or its failure to be sent: claimed 1 (new), 0 (seen), -1 (failed). */
+static void claim_settled(struct job *j, struct follow_claim *c, int claimed, const char *err)
+{
+    struct follow *f = j->follow;
+    struct follow_item *it = &f->items[c->item];
+    f->claims_out--;
+    if (claimed == 0)
+        it->refused = 1;
+    if (claimed >= 0)
+        return;
+    c->failed = 1;
+    if (f->claims_failed++ == 0 && f->claim_rounds == 0)
+        LOG_W("seen-set claim failed", "url=%s err=\"%s\" (asking again)", it->url, err);
+}
+
+static void on_claim_retry_due(struct loop *l, void *arg)
+{
+    struct job *j = arg;
+    (void)l;
+    if (j->state == JOB_ABANDONED) {
+        job_discard(j);
+        return;
+    }
+    send_claims(j, 1);
+}
+
+/* Every claim of the round answered: the new items go out, or the failed claims are asked
+ * again, or after FOLLOW_CLAIM_ROUNDS their items are given up (not followed now). */
+static void claims_round_done(struct job *j)
+{
+    struct follow *f = j->follow;
+    if (f->claims_failed == 0) {
+        publish_new(j);
+        return;
+    }
+    if (++f->claim_rounds < FOLLOW_CLAIM_ROUNDS) {
+        j->timer.fn = on_claim_retry_due;
+        loop_timer_stop(j->w->loop, &j->timer);
+        loop_timer_start(j->w->loop, &j->timer, REDIS_RETRY_MS);
+        return;
+    }
+    for (size_t k = 0; k < f->nclaims; k++)
+        if (f->claims[k].failed)
+            f->items[f->claims[k].item].refused = 1;
+    LOG_E("seen-set unavailable", "url=%s not_followed=%zu waited_s=%d", j->msg.url,
+          f->claims_failed, FOLLOW_CLAIM_ROUNDS * REDIS_RETRY_MS / 1000);
+    publish_new(j);
+}
 
 static void on_claimed(int claimed, const char *err, void *arg)
 {
     struct follow_claim *c = arg;
     struct job *j = c->j;
-    struct follow *f = j->follow;
-    struct follow_item *it = &f->items[c->item];
-    it->claims_out--;
-    f->claims_out--;
-    if (claimed != 1)
-        it->refused = 1;
-    if (err)
-        LOG_W("seen-set claim failed", "url=%s err=\"%s\" (not followed now; the next poll "
-              "finds it again)", it->url, err);
-    if (f->claims_out > 0)
+    claim_settled(j, c, claimed, err);
+    if (j->follow->claims_out > 0)
         return;
     if (j->state == JOB_ABANDONED) {
         job_discard(j);
         return;
     }
-    publish_new(j);
+    claims_round_done(j);
+}
+
+/* Sends the round's claims: all of them, or those that failed last round. */
+static void send_claims(struct job *j, int only_failed)
+{
+    struct follow *f = j->follow;
+    /* Counted up front: an answer cannot arrive before kv_eval returns (never inline). */
+    for (size_t k = 0; k < f->nclaims; k++) {
+        struct follow_claim *c = &f->claims[k];
+        if (only_failed && !c->failed)
+            continue;
+        f->claims_out++;
+    }
+    f->claims_failed = 0;
+    for (size_t k = 0; k < f->nclaims; k++) {
+        struct follow_claim *c = &f->claims[k];
+        if (only_failed && !c->failed)
+            continue;
+        c->failed = 0;
+        struct follow_item *it = &f->items[c->item];
+        if (seen_claim(j->w->seen, c->what ? SEEN_ID : SEEN_URL, c->what ? it->id : it->url,
+                       j->msg.url, on_claimed, c) < 0)
+            claim_settled(j, c, -1, "redis not connected");
+    }
+    if (f->claims_out == 0)
+        claims_round_done(j);
 }
 
 /* Claims every candidate, then publishes the new ones. */
@@ -208,27 +285,10 @@ static void claim_all(struct job *j)
         return;
     }
     j->state = JOB_CLAIMING;
-    /* Counted up front: an answer cannot arrive before kv_eval returns (never inline). */
-    for (size_t i = 0; i < f->n; i++) {
-        f->items[i].claims_out = f->items[i].id ? 2 : 1;
-        f->claims_out += (size_t)f->items[i].claims_out;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        struct follow_item *it = &f->items[i];
-        for (int what = 0; what < (it->id ? 2 : 1); what++) {
-            f->claims[k] = (struct follow_claim){j, i};
-            if (seen_claim(j->w->seen, what ? SEEN_ID : SEEN_URL, what ? it->id : it->url,
-                           j->msg.url, on_claimed, &f->claims[k]) < 0) {
-                it->refused = 1; /* Redis away: not followed now */
-                it->claims_out--;
-                f->claims_out--;
-            }
-            k++;
-        }
-    }
-    if (f->claims_out == 0)
-        publish_new(j);
+    for (size_t i = 0; i < f->n; i++)
+        for (int what = 0; what < (f->items[i].id ? 2 : 1); what++)
+            f->claims[f->nclaims++] = (struct follow_claim){j, i, what, 0};
+    send_claims(j, 0);
 }
 
 static int publish_item(struct job *j, struct follow_item *it)

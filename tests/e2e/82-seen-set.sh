@@ -7,7 +7,9 @@
 #    (MOVED and ASK followed): every URL enqueued once, none lost, and a fourth run finds them
 #    all;
 #  - on one Redis, a seen-set of URL strings from before (PREFIX:seen) still counts, and
-#    --migrate-seen moves it into buckets and removes it, the URLs still seen.
+#    --migrate-seen moves it into buckets and removes it, the URLs still seen;
+#  - follow mode on the cluster: a feed polled twice, each article followed once, the links in
+#    intset generation sets on every master.
 # trawl-timeout: 300
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
@@ -75,3 +77,52 @@ e2e_dump "$prefix" urls "$dir/urls.jsonl"
 n=$(grep -c . "$dir/urls.jsonl")
 ((n == 6000)) || e2e_fail "$n messages on $prefix.urls, want 6000"
 grep -h 'redirect\|redis cluster' "$dir"/cluster-*.log | awk 'NR <= 4'
+
+# --- follow mode's seen-set on the cluster -----------------------------------------------
+# A feed of 40 articles polled by a --follow worker on the cluster, then changed to list 10
+# more: each article is followed once over both polls, and the fingerprints of the 50 links
+# sit in intset generation sets on every master.
+fprefix=$prefix-follow
+feed_dir=$SITE_DIR/www/127.0.0.2/$fprefix
+mkdir -p "$feed_dir"
+awk -v t="&f=$$" 'NR <= 50 { print $0 t }' "$dir/all.txt" >"$dir/articles.txt"
+write_feed() {
+    { printf '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>F</title>\n'
+      awk -v n="$1" 'NR <= n { gsub("&", "\\&amp;"); printf "<item><title>A%d</title><link>%s</link></item>\n", NR, $0 }' \
+          "$dir/articles.txt"
+      printf '</channel></rss>\n'; } >"$feed_dir/feed.xml.tmp"
+    mv "$feed_dir/feed.xml.tmp" "$feed_dir/feed.xml"
+}
+printf '{"url": "http://127.0.0.2:%s/%s/feed.xml", "kind": "feed"}\n' "$NGINX_PORT" "$fprefix" \
+    >"$dir/feed.jsonl"
+follow_poll() {
+    "$producer" --redis "$redis" --prefix "$fprefix" --no-dedup "$dir/feed.jsonl" \
+        2>>"$dir/follow-producer.log"
+    "$BUILD/worker/trawl-worker" --redis "$redis" --prefix "$fprefix" --allow-private \
+        --rate 1000/s --follow feeds --idle-exit 3 --progress 1 2>"$dir/follow-$1.log"
+    grep -o 'followed=[0-9]* follow_seen=[0-9]*' "$dir/follow-$1.log" | tail -n 1
+}
+write_feed 40
+[[ $(follow_poll 1) == "followed=40 follow_seen=0" ]] ||
+    e2e_fail "poll 1: $(grep -o 'followed=[0-9]* follow_seen=[0-9]*' "$dir/follow-1.log" | tail -n 1), want followed=40 follow_seen=0"
+write_feed 50
+[[ $(follow_poll 2) == "followed=10 follow_seen=40" ]] ||
+    e2e_fail "poll 2: $(grep -o 'followed=[0-9]* follow_seen=[0-9]*' "$dir/follow-2.log" | tail -n 1), want followed=10 follow_seen=40"
+members=0
+for port in "${ports[@]}"; do
+    sets=$(redis-cli -p "$port" --scan --pattern "$fprefix:seen:url:{*}:g*")
+    [[ -n $sets ]] || e2e_fail "master on port $port holds none of the follow seen-set's sets"
+    for key in $sets; do
+        [[ $(redis-cli -p "$port" object encoding "$key") == intset ]] ||
+            e2e_fail "$key is not an intset"
+        members=$((members + $(redis-cli -p "$port" scard "$key")))
+    done
+done
+((members == 50)) || e2e_fail "$members links in the follow seen-set, want 50"
+e2e_dump "$fprefix" records "$dir/follow-records.jsonl"
+articles=$(/usr/bin/python3 -c '
+import json, sys
+print(sum("&f=" in json.loads(l)["url"] for l in open(sys.argv[1]) if l.strip()))' \
+    "$dir/follow-records.jsonl")
+((articles == 50)) || e2e_fail "$articles article records over two polls, want 50"
+echo "ok: follow mode on the cluster: 40 then 10 followed, 50 links in intsets on every master"
