@@ -21,6 +21,7 @@ struct follow_item {
     char *id;                   /* a feed item's id when it is not the link, owned, or NULL */
     char *body;                 /* its message, owned */
     int refused;                /* a claim found it seen, or failed */
+    int unclaimed;              /* a sitemap of an index: followed without the seen-set */
     uint64_t seq;               /* its publish's confirm sequence; 0: none out */
     int confirmed;
 };
@@ -121,6 +122,10 @@ static void collect_feed(struct job *j, const json_t *feed, struct follow *f, si
         json_decref(meta);
         if (add(f, cap, link, json_string_value(json_object_get(item, "id")), body) < 0)
             break;
+        /* Not claimed: a news sitemap changes all day, and the index's own conditional GET
+         * already says when its list is worth reading again (an unchanged index is a 304 and
+         * follows nothing); each sitemap then gets its own conditional GET. */
+        f->items[f->n - 1].unclaimed = kind == MESSAGE_FEED;
     }
 }
 
@@ -286,7 +291,7 @@ static void claim_all(struct job *j)
     }
     j->state = JOB_CLAIMING;
     for (size_t i = 0; i < f->n; i++)
-        for (int what = 0; what < (f->items[i].id ? 2 : 1); what++)
+        for (int what = 0; !f->items[i].unclaimed && what < (f->items[i].id ? 2 : 1); what++)
             f->claims[f->nclaims++] = (struct follow_claim){j, i, what, 0};
     send_claims(j, 0);
 }
@@ -359,8 +364,9 @@ int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok)
         it->confirmed = 1;
         f->publishes_out--;
         w->n.followed++;
-        seen_confirm(w->seen, SEEN_URL, it->url);
-        if (it->id)
+        if (!it->unclaimed)
+            seen_confirm(w->seen, SEEN_URL, it->url);
+        if (it->id && !it->unclaimed)
             seen_confirm(w->seen, SEEN_ID, it->id);
     }
     if (matched && f->publishes_out == 0)

@@ -125,6 +125,11 @@ static void read_item(struct feed_ctx *c, json_t *in, json_t *item)
 int feed_jsonfeed_read(struct feed_ctx *c, const char *body, size_t len)
 {
     char *fixed = NULL;
+    /* RFC 8259 lets a parser ignore a UTF-8 BOM; jansson refuses it, and feeds carry one. */
+    if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
+        body += 3;
+        len -= 3;
+    }
     if (!utf8_valid(body, len)) {
         fixed = utf8_repair(body, len, false, &len);
         if (!fixed)

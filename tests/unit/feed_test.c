@@ -338,6 +338,11 @@ static void test_json_feed(void)
          {"items/0/summary", "H&I"}, {"items/0/published", "2010-02-07T19:04:00Z"},
          {"items/0/author", "N"}, {"items/0/categories", "[1]"},
          {"items/0/enclosures/0/length", "5"}, {"items/1/id", "7"});
+    /* A UTF-8 BOM, as some servers write one: read past it (jansson alone refuses it). */
+    CASE("json feed with a BOM",
+         "\xef\xbb\xbf{\"version\": \"https://jsonfeed.org/version/1\", \"title\": \"B\", "
+         "\"items\": [{\"id\": \"1\", \"url\": \"https://j.example/1\"}]}",
+         NULL, NULL, 0, {"kind", "json"}, {"title", "B"}, {"items/0/link", "https://j.example/1"});
     json_t *out = NULL;
     CHECK_EQ(feed_parse(S("{\"version\": \"1\", \"items\": []}"), NULL, NULL, NULL, &out),
              FEED_E_NOT_FEED);
