@@ -818,14 +818,8 @@ static void out_text(struct out *o, const char *s, size_t n, bool pre)
             i++;
             continue;
         }
-        size_t k = utf8_seq_len(s + i, n - i);
-        const char *bytes = s + i;
-        size_t blen = k;
-        if (!k) {
-            bytes = "\xEF\xBF\xBD";
-            blen = 3;
-            k = 1;
-        }
+        const char *bytes;
+        size_t blen, k = utf8_next(s + i, n - i, &bytes, &blen);
         if (o->len > 0 && o->pending)
             out_put(o, o->pending == 2 ? "\n\n" : "\n", (size_t)o->pending);
         else if (o->len > 0 && o->space)

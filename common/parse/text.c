@@ -68,14 +68,8 @@ void text_add(struct text *t, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_seq_len(s + i, n - i);
-        const char *bytes = s + i;
-        size_t blen = k;
-        if (!k) {
-            bytes = "\xEF\xBF\xBD"; /* U+FFFD for one invalid byte */
-            blen = 3;
-            k = 1;
-        }
+        const char *bytes;
+        size_t blen, k = utf8_next(s + i, n - i, &bytes, &blen);
         bool space = t->collapse && t->pending_space;
         if (t->chars + (space ? 2 : 1) > t->max_chars) {
             t->full = true;

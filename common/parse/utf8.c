@@ -65,6 +65,16 @@ bool utf8_valid(const char *s, size_t n)
     return true;
 }
 
+static const char REPLACEMENT[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+size_t utf8_next(const char *s, size_t n, const char **out, size_t *out_len)
+{
+    size_t k = seq_len((const unsigned char *)s, n);
+    *out = k ? s : REPLACEMENT;
+    *out_len = k ? k : 3;
+    return k ? k : 1;
+}
+
 char *utf8_repair(const char *s, size_t n, bool nul_too, size_t *out_len)
 {
     char *out = malloc(n * 3 + 1);
@@ -72,16 +82,11 @@ char *utf8_repair(const char *s, size_t n, bool nul_too, size_t *out_len)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = nul_too && s[i] == '\0' ? 0 : seq_len((const unsigned char *)s + i, n - i);
-        if (k) {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
+        const char *bytes = REPLACEMENT;
+        size_t blen = 3;
+        i += nul_too && s[i] == '\0' ? 1 : utf8_next(s + i, n - i, &bytes, &blen);
+        memcpy(out + o, bytes, blen);
+        o += blen;
     }
     out[o] = '\0';
     if (out_len)

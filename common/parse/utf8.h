@@ -14,6 +14,11 @@
  * when it is invalid; for replacing one bad byte at a time (by U+FFFD) and moving on. */
 size_t utf8_seq_len(const char *s, size_t n);
 
+/* What stands for the start of s (n >= 1 bytes) in text that must be valid: its valid
+ * sequence, or U+FFFD for one invalid byte. Sets *out (borrowed: s itself, or a constant) and
+ * *out_len to the bytes to write; returns how many input bytes they replace (1 to 4). */
+size_t utf8_next(const char *s, size_t n, const char **out, size_t *out_len);
+
 /* True when all n bytes of s are valid UTF-8 (true for n == 0). Runs of ASCII go 8 bytes at
  * a time: callers pass whole page bodies. */
 bool utf8_valid(const char *s, size_t n);

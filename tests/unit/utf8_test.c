@@ -115,6 +115,14 @@ static void check_table(void)
     CHECK_EQ(utf8_seq_len("\xE2\x82\xAC", 2), 0);
     CHECK_EQ(utf8_seq_len("\xE2\x82\xAC", 3), 3);
     CHECK(!utf8_valid("\xE2\x82\xAC", 2));
+    /* utf8_next: a valid sequence stands for itself, one bad byte for U+FFFD. */
+    const char *bytes;
+    size_t blen;
+    const char *euro = "\xE2\x82\xAC!";
+    CHECK_EQ(utf8_next(euro, 4, &bytes, &blen), 3);
+    CHECK(bytes == euro && blen == 3);
+    CHECK_EQ(utf8_next("\xE2\x82", 2, &bytes, &blen), 1);
+    CHECK(blen == 3 && memcmp(bytes, "\xEF\xBF\xBD", 3) == 0);
 }
 
 /* The 8-byte ASCII path: one bad byte, or one good multibyte character, at every offset of an
