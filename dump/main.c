@@ -175,7 +175,7 @@ static struct broker *reconnect(struct broker_list *brokers, const struct common
         }
         if (stopping || loop_now_ms() - start > DUMP_OUTAGE_MAX_MS)
             return NULL;
-        delay_ms = backoff_next(delay_ms, 250, 5000);
+        delay_ms = backoff_next(delay_ms, BACKOFF_OUTAGE_MIN_MS, BACKOFF_OUTAGE_MAX_MS);
         LOG_W("broker unreachable", "err=\"%s\" retry_ms=%llu", err,
               (unsigned long long)delay_ms);
         struct timespec ts = {(time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000};

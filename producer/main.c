@@ -29,8 +29,6 @@
 
 #define LINE_MAX_BYTES 65536
 #define OUTAGE_MAX_MS 300000     /* how long a broker or Redis outage is waited out */
-#define OUTAGE_RETRY_MIN_MS 250  /* the first retry during an outage ... */
-#define OUTAGE_RETRY_MAX_MS 5000 /* ... doubling up to this */
 #define NACKED_ROUNDS_BEFORE_RECONNECT 3
 
 static const char USAGE[] =
@@ -113,7 +111,7 @@ int producer_outage_wait(const char *msg, uint64_t start_ms, uint64_t *delay_ms,
               OUTAGE_MAX_MS / 1000);
         return -1;
     }
-    *delay_ms = backoff_next(*delay_ms, OUTAGE_RETRY_MIN_MS, OUTAGE_RETRY_MAX_MS);
+    *delay_ms = backoff_next(*delay_ms, BACKOFF_OUTAGE_MIN_MS, BACKOFF_OUTAGE_MAX_MS);
     LOG_W(msg, "err=%s retry_ms=%llu", producer_quote(why, sizeof(why), err),
           (unsigned long long)*delay_ms);
     sleep_ms(*delay_ms);
@@ -199,7 +197,7 @@ static int flush_batch(struct producer *p)
                 p->broker = NULL;
                 nacked_rounds = 0;
             }
-            nack_delay_ms = backoff_next(nack_delay_ms, OUTAGE_RETRY_MIN_MS, OUTAGE_RETRY_MAX_MS);
+            nack_delay_ms = backoff_next(nack_delay_ms, BACKOFF_OUTAGE_MIN_MS, BACKOFF_OUTAGE_MAX_MS);
             sleep_ms(nack_delay_ms);
         } else {
             nacked_rounds = 0;
