@@ -149,6 +149,8 @@ static void collect_links(struct job *j, const json_t *links, struct follow *f, 
     const json_t *v;
     json_array_foreach(links, i, v) {
         const char *link = json_string_value(v);
+        if (link && strcmp(link, j->msg.url) == 0)
+            continue; /* a link to itself */
         char *theirs = link ? scope_of(j->w, link) : NULL;
         int in_scope = theirs && strcmp(theirs, mine) == 0;
         free(theirs);
@@ -376,7 +378,14 @@ int follow_on_confirm(struct job *j, uint64_t seq, int multiple, int ok)
 
 void follow_or_publish(struct job *j, const json_t *rec, char *record)
 {
-    struct follow *f = j->w->cfg->follow ? collect(j, rec) : NULL;
+    struct worker *w = j->w;
+    /* A page the producer sent (depth 0) was never claimed by a worker: it enters the
+     * seen-set now, so that its own pages' links back to it (every "Home" link) do not fetch
+     * it again. Its message is already confirmed, as the seen-set asks. */
+    if ((w->cfg->follow & FOLLOW_LINKS) && j->msg.depth == 0 && j->msg.kind == MESSAGE_PAGE &&
+        j->purpose == FETCH_PAGE)
+        seen_confirm(w->seen, SEEN_URL, j->msg.url);
+    struct follow *f = w->cfg->follow ? collect(j, rec) : NULL;
     if (!f) {
         job_publish_record(j, &record);
         return;
