@@ -186,22 +186,40 @@ static void add_fields(json_t *record, xmlDocPtr doc, const struct rule_field *f
 
 /* ---- bytes a browser reads past ----------------------------------------------------------- */
 
+/* True when the body starts like UTF-16 or UTF-32: a byte-order mark, or "<" with NULs
+ * before or after it, as wide markup starts. Any other NUL in the first bytes ("<p\0>") is
+ * a stray byte to drop, not a sign of a wide charset. */
+static bool wide_start(const unsigned char *b, size_t len)
+{
+    if (len >= 2 && ((b[0] == 0xFE && b[1] == 0xFF) || (b[0] == 0xFF && b[1] == 0xFE)))
+        return true; /* UTF-16 BOMs, and the UTF-32LE one (FF FE 00 00) */
+    if (len >= 4 && b[0] == 0 && b[1] == 0 &&
+        ((b[2] == 0xFE && b[3] == 0xFF) || (b[2] == 0 && b[3] == '<')))
+        return true; /* UTF-32BE: BOM, or "\0\0\0<" */
+    /* "<\0" and "\0<" (UTF-16, and "<\0\0\0" for UTF-32LE) */
+    return len >= 2 && ((b[0] == '<' && b[1] == 0) || (b[0] == 0 && b[1] == '<'));
+}
+
 /* libxml2 2.9 stops at bytes and comments that browsers read past, so that a page would
  * lose everything after them: a NUL byte ends the document, "<!-->" and "<!--->" (empty
  * comments to a browser) and a comment never closed swallow the rest. This returns a
  * repaired copy (malloc'd, length in *out_len), or NULL when the body needs none (the common
  * case: one memchr and one scan for "<!--"):
  * - NUL bytes are dropped, as a browser's tree builder drops them in text; not in a body
- *   whose charset is UTF-16 or UTF-32, nor one that starts like them (NULs in the first
- *   four bytes), where NULs are part of the characters;
+ *   whose charset is UTF-16 or UTF-32, nor one that starts like them (wide_start), where
+ *   NULs are part of the characters;
  * - "<!-->" and "<!--->" become "<!---->";
- * - a "<!--" with no "-->" after it becomes "<! --", a bogus comment that ends at the next
- *   ">" (a browser would hide the rest of the page; we keep its links and text). */
+ * - a "<!--" with no "-->" after it becomes "<!---->", an empty comment: a browser would
+ *   hide the rest of the page, we keep its links and text, so the opener must be neither a
+ *   comment (libxml2 would drop the rest too) nor text (it once became "<! --", which
+ *   libxml2 kept as text, and the marker showed in the record's "text"). Not simply
+ *   dropped: the bytes either side could then join into a new "<!--" ("<<!--!--"). */
 static char *repair_body(const char *body, size_t len, const char *encoding, size_t *out_len)
 {
-    bool wide = encoding && (strstr(encoding, "16") || strstr(encoding, "32") ||
-                             strncasecmp(encoding, "UCS", 3) == 0);
-    bool nul = !wide && memchr(body, 0, len) && len >= 4 && memchr(body, 0, 4) == NULL;
+    bool wide = (encoding && (strstr(encoding, "16") || strstr(encoding, "32") ||
+                              strncasecmp(encoding, "UCS", 3) == 0)) ||
+                wide_start((const unsigned char *)body, len);
+    bool nul = !wide && memchr(body, 0, len);
     /* Comments that need work: up to the first unclosed one (all later ones are too). */
     bool comments = false;
     for (const char *p = body, *end = body + len;;) {
@@ -222,7 +240,9 @@ static char *repair_body(const char *body, size_t len, const char *encoding, siz
     }
     if (!nul && !comments)
         return NULL;
-    char *out = malloc(len + len / 4 + 16);
+    /* Each repair takes at least 4 bytes and writes 7 ("<!--" unclosed to "<!---->"): at most
+     * 3 more bytes per 4 ("<!-->" repeated overran the len / 4 this once allowed). */
+    char *out = malloc(len + len / 4 * 3 + 16);
     if (!out)
         return NULL;
     size_t o = 0;
@@ -250,8 +270,8 @@ static char *repair_body(const char *body, size_t len, const char *encoding, siz
             const char *close = unclosed ? NULL : memmem(q, (size_t)(end - q), "-->", 3);
             if (!close) {
                 unclosed = true;
-                memcpy(out + o, "<! --", 5);
-                o += 5;
+                memcpy(out + o, "<!---->", 7);
+                o += 7;
                 i += 4;
                 continue;
             }
@@ -339,6 +359,10 @@ int extract_html(const char *body, size_t len, const char *content_type, const c
     if (fixed) {
         body = fixed;
         len = fixed_len;
+    }
+    if (len > INT_MAX) { /* the repairs grew it past what libxml2 takes */
+        free(fixed);
+        return -1;
     }
 
     /* Rules fields need the tree (XPath), and so does the text; without either, SAX. */

@@ -253,6 +253,36 @@ static void test_stopped_parser(void)
              0);
 }
 
+/* Repairs that grow the body: "<!-->" (5 bytes to 7) and an unclosed "<!--" (4 to 7),
+ * repeated, once overran the repair buffer (sanitizer build); and bytes around an unclosed
+ * "<!--" must not join into a new one ("<<!--!--"). The link after is kept in each. */
+static void test_repair_growth(void)
+{
+    static const char *const units[] = {"<!-->", "<!--", "<<!--!--"};
+    struct extract_opts o = {.max_links = 5000};
+    for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+        size_t ul = strlen(units[u]), n = 1000;
+        const char *tail = "<a href=\"/after\">after</a>";
+        char *body = malloc(ul * n + strlen(tail) + 1);
+        for (size_t i = 0; i < n; i++)
+            memcpy(body + i * ul, units[u], ul);
+        strcpy(body + ul * n, tail);
+        json_t *rec = json_object();
+        CHECK_EQ(extract_html(body, strlen(body), NULL, "http://example.com/", &o, rec), 0);
+        json_t *links = json_object_get(rec, "links");
+        int ok = json_array_size(links) == 1 &&
+                 strcmp(json_string_value(json_array_get(links, 0)),
+                        "http://example.com/after") == 0;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "[repair-growth %s] the link after is lost\n", units[u]);
+        const char *text = json_string_value(json_object_get(rec, "text"));
+        CHECK(u == 2 || !text || !strstr(text, "<!")); /* the third's "<" "!--" are text */
+        json_decref(rec);
+        free(body);
+    }
+}
+
 /* ---- unit cases: dates, JSON-LD, bylines, text options ---------------------------------- */
 
 static void test_dates(void)
@@ -893,6 +923,7 @@ int main(int argc, char **argv)
         return bench_page(argc, argv);
     test_cases();
     test_stopped_parser();
+    test_repair_growth();
     test_dates();
     test_jsonld();
     test_bylines();
