@@ -11,8 +11,9 @@
 #  - the host's robots.txt names a sitemap (Sitemap: line): its page is followed too, once;
 #  - the seen-set holds fingerprints in intset bucket sets that expire, and honours a key a
 #    worker from before fingerprints left;
+#  - two workers read each poll; an article listed in two feeds (a2) is followed once;
 #  - a polling producer (--every): it logs its rounds, and a URL whose poll is not due or is
-#    still queued is not enqueued again.
+#    still queued (round 2 with no worker reading) is not enqueued again.
 # trawl-timeout: 240
 set -euo pipefail
 source "$TRAWL_ROOT/tests/lib/e2e.sh"
@@ -40,6 +41,7 @@ cat >"$site/atom.xml" <<EOF
 <updated>2026-12-06T01:00:00Z</updated>
 <entry><title>B1</title><link rel="alternate" href="$base/b1.html"/><id>urn:e2e:b1</id><updated>2026-12-06T01:00:00Z</updated></entry>
 <entry><title>B2</title><link href="b2.html" xml:base="$base/"/><id>urn:e2e:b2</id><updated>2026-12-06T02:00:00Z</updated></entry>
+<entry><title>A2 here too</title><link href="$base/a2.html"/><id>urn:e2e:a2</id><updated>2026-12-06T02:00:00Z</updated></entry>
 </feed>
 EOF
 cat >"$site/feed.json" <<EOF
@@ -76,10 +78,15 @@ done >"$dir/feeds.jsonl"
 
 worker=("$BUILD/worker/trawl-worker" --prefix "$prefix" --allow-private --rate 1000/s
         --follow feeds --progress 1)
+# A poll: the four feeds, read by two workers at once (a2 is in two feeds: whichever worker
+# claims it first follows it, the other finds it seen).
 poll() {
     "$BUILD/producer/trawl-producer" --prefix "$prefix" --no-dedup "$dir/feeds.jsonl" \
         2>>"$dir/producer.log"
-    "${worker[@]}" --idle-exit 3 2>"$dir/worker-$1.log"
+    "${worker[@]}" --idle-exit 3 2>"$dir/worker-$1a.log" &
+    local other=$!
+    "${worker[@]}" --idle-exit 3 2>"$dir/worker-$1b.log"
+    e2e_wait_pids 30 "$other"
 }
 # nginx's log lines for this test: "msec host uri status ..."
 served() { grep -F " /$prefix/" "$NGINX_ACCESS_LOG" | awk '{print $3, $4}' | sed "s|/$prefix/||"; }
@@ -111,6 +118,8 @@ for want in "rss.xml 200" "atom.xml 304" "feed.json 304" "sitemap-index.xml 200"
     grep -qxF "$want" "$dir/served-2.txt" || e2e_fail "poll 2: no '$want' in nginx's log"
 done
 ! grep -q 'moved' "$dir/served-2.txt" || e2e_fail "poll 2 fetched the moved link of a seen guid"
+n304=$(grep -c ' 304$' "$dir/served-2.txt" || true)
+((n304 == 2)) || e2e_fail "poll 2: $n304 answers 304, want 2 (atom.xml, feed.json)"
 ! grep -q 'a4.html' "$dir/served-2.txt" || e2e_fail "poll 2 fetched a4, seen under a legacy key"
 
 # The seen-set's layout: fingerprints in generation bucket sets, each an intset, one member a
@@ -131,16 +140,16 @@ done
 # Sitemaps are not in the set: an index's come again whenever the index changed, and the ones
 # robots.txt names once a day for the whole cluster (robots.txt is read that often).
 ((members == 10)) || e2e_fail "$members URLs in the seen-set's sets, want 10: $sets"
-# Every followed URL's claim went with its confirm. Two claims stay, to lapse: those of the
-# items not followed in poll 2 whose other half was new (a1's moved link, its guid seen; a4's
-# guid, its link seen under the legacy key).
+# Every followed URL's claim went with its confirm. Three claims stay, to lapse: those of
+# items not followed whose other half was new (a1's moved link, its guid seen; a4's guid, its
+# link seen under the legacy key; a2's id in the feed that lost the race for its link).
 nclaims=$(grep -c . <<<"$claims" || true)
-((nclaims == 2)) || e2e_fail "$nclaims claims left in the seen-set, want 2: $claims"
+((nclaims == 3)) || e2e_fail "$nclaims claims left in the seen-set, want 3: $claims"
 for key in $claims; do
     ttl=$(rcli pttl "$key")
     ((ttl > 0 && ttl <= 600000)) || e2e_fail "claim $key lapses in $ttl ms, want 10 min at most"
 done
-echo "seen-set: $members URLs in $(grep -c . <<<"$sets") intset bucket sets, 2 claims to lapse"
+echo "seen-set: $members URLs in $(grep -c . <<<"$sets") intset bucket sets, 3 claims to lapse"
 
 e2e_dump "$prefix" records "$dir/records.jsonl"
 e2e_dump "$prefix" dead "$dir/dead.jsonl"
@@ -212,4 +221,19 @@ grep -q 'stopped' "$dir/producer-poll.log" || e2e_fail "the producer did not log
 e2e_dump "$prefix" records "$dir/records-poll.jsonl"
 ! grep -q '\.html"' <(grep -o '"url":"[^"]*"' "$dir/records-poll.jsonl") ||
     e2e_fail "polling the unchanged feeds followed an article again"
-echo "ok: polling rounds logged; nothing followed twice"
+
+# A URL still queued from the last round is not enqueued again: a producer polling a prefix
+# no worker reads enqueues the four feeds in round 1 and none in round 2.
+"$BUILD/producer/trawl-producer" --prefix "$prefix-idle" --every 10 "$dir/feeds.jsonl" \
+    2>"$dir/producer-idle.log" &
+ipid=$!
+deadline=$((SECONDS + 40))
+until grep -q 'round n=2 ' "$dir/producer-idle.log"; do
+    ((SECONDS < deadline)) || e2e_fail "no second round: $(cat "$dir/producer-idle.log")"
+    sleep 0.5
+done
+kill -TERM "$ipid"
+e2e_wait_pids 20 "$ipid"
+grep -q 'round n=2 enqueued=0 not_due=0 still_queued=4 ' "$dir/producer-idle.log" ||
+    e2e_fail "round 2 with nothing read: $(grep 'round n=2 ' "$dir/producer-idle.log")"
+echo "ok: polling rounds logged; nothing followed twice; a URL still queued waits"
