@@ -11,6 +11,8 @@
 #       --metrics BASE: the workers listen on BASE and BASE+1;
 #   (g) SIGTERM mid-crawl: exit 143 with what was crawled written out; --resume finishes it,
 #       appending, every URL once;
+#   (h) the README's worked example: a file of feeds with -- --follow feeds gives one record
+#       per article, with meta.feed;
 #   (f) after each run, summary.json agrees with the files.
 # trawl-timeout: 240
 set -euo pipefail
@@ -178,4 +180,24 @@ lines=$(grep -c . "$TRAWL_OUT_DIR/records.jsonl") || true
 [[ $(jq -r .output.mode "$TRAWL_OUT_DIR/summary.json") == appended ]] ||
     e2e_fail "(g) --resume did not append"
 
-echo "ok: crawl (e) (a) (b) (c) (d) (f) (g)"
+# (h) The README's worked example: a file of feeds (JSON lines, "kind": "feed") crawled with
+# -- --follow feeds gives one record per article, each naming its feed in meta.feed.
+export TRAWL_PREFIX=$base-h TRAWL_OUT_DIR=$dir/out-h
+feed_dir=$SITE_DIR/www/127.0.0.5/$base-h
+mkdir -p "$feed_dir"
+feed_base=http://127.0.0.5:$NGINX_PORT/$base-h
+for a in x1 x2 x3; do
+    printf '<html><head><title>%s</title></head><body><article><p>%s is an article with a body long enough to be read as one.</p></article></body></html>\n' \
+        "$a" "$a" >"$feed_dir/$a.html"
+done
+{ printf '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>W</title>\n'
+  for a in x1 x2 x3; do printf '<item><title>%s</title><link>%s/%s.html</link></item>\n' "$a" "$feed_base" "$a"; done
+  printf '</channel></rss>\n'; } >"$feed_dir/rss.xml"
+printf '{"url": "%s/rss.xml", "kind": "feed"}\n' "$feed_base" >"$dir/feeds.jsonl"
+run h "$dir/feeds.jsonl" -- --follow feeds --allow-private
+((rc == 0)) || e2e_fail "(h) exit $rc: $(cat "$dir/h.log")"
+articles=$(jq -r --arg f "$feed_base/rss.xml" 'select(.meta.feed == $f and .text != null) | .url' \
+    "$TRAWL_OUT_DIR/records.jsonl" | sort -u | grep -c .) || true
+((articles == 3)) || e2e_fail "(h) $articles article records with meta.feed and text, want 3"
+
+echo "ok: crawl (e) (a) (b) (c) (d) (f) (g) (h)"
