@@ -225,6 +225,15 @@ done
 check "flag wins over a bad TRAWL_AMQP_URL" 1 \
     "cannot connect to RabbitMQ at 127.0.0.1:1 \(from --amqp\): connection refused .* set --amqp or TRAWL_AMQP_URL" \
     err env TRAWL_AMQP_URL=localhost:5672 "$dump" --queue records --amqp amqp://g:g@127.0.0.1:1
+# --amqp given once per node is one list (each node tried), the variable's value replaced.
+check "--amqp repeated is a list" 1 \
+    "127.0.0.1:2 \(from --amqp\): connection refused.*127.0.0.1:1 \(from --amqp\)|127.0.0.1:1 \(from --amqp\): connection refused.*127.0.0.1:2 \(from --amqp\)" \
+    err env TRAWL_AMQP_URL=amqp://g:g@127.0.0.1:3 "$dump" --queue records \
+    --amqp amqp://g:g@127.0.0.1:1 --amqp amqp://g:g@127.0.0.1:2
+if grep -q '127.0.0.1:3' "$tmp/err"; then
+    failed=$((failed + 1))
+    echo "FAIL --amqp repeated: the variable's broker was tried too: $(cat "$tmp/err")"
+fi
 check "producer, broker refused" 1 \
     "cannot connect to RabbitMQ at 127.0.0.1:1 \(from TRAWL_AMQP_URL\): connection refused" err \
     env TRAWL_AMQP_URL=amqp://g:g@127.0.0.1:1 "$producer" /dev/null

@@ -73,10 +73,10 @@ static const int LOG_FORMAT_VALUES[] = {LOG_FORMAT_TEXT, LOG_FORMAT_JSON};
 const struct flag CONFIG_FLAGS[] = {
     {.name = BROKER_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(amqp_url),
      .set = set_amqp_url, .def = "amqp://guest:guest@127.0.0.1:5672", .env = BROKER_URL_ENV,
-     .keep_origin = 1, .origin_offset = AT(amqp_from), .redact = 1,
+     .keep_origin = 1, .origin_offset = AT(amqp_from), .redact = 1, .joins = 1,
      .help = "RabbitMQ, amqp://USER:PASS@HOST:PORT[/VHOST] (amqps:// for TLS); a cluster's "
-             "nodes as a comma-separated list: each connection starts at a random one and "
-             "moves to the next when one fails or hangs",
+             "nodes as a comma-separated list, or the flag given once per node: each "
+             "connection starts at a random one and moves to the next when one fails or hangs",
      .section = "Connections (flags win over the environment)"},
     {.name = KV_URL_FLAG, .value_name = "URL", .type = FLAG_CUSTOM, .offset = AT(redis_url),
      .set = set_redis_url, .def = "redis://127.0.0.1:6379/0", .env = KV_URL_ENV,

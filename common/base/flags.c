@@ -143,7 +143,7 @@ static const char *quoted(const struct flag *f, const char *v, char *buf, size_t
 {
     if (f->redact)
         return log_redact_url(v, buf, buflen);
-    snprintf(buf, buflen, "%s", v);
+    snprintf(buf, buflen, "%.*s", (int)(buflen - 1), v); /* a long value is cut, knowingly */
     return buf;
 }
 
@@ -152,6 +152,23 @@ static int apply(const struct flag_table *t, const struct flag *f, const char *v
                  enum flag_origin origin, char *err, size_t errlen)
 {
     char why[400], shown[400];
+    /* A repeated list flag: the field holds the values so far (they live in argv or in
+     * `joined`), and the list grows by one. Static: the fields borrow it for the program's
+     * life, and one program has one such flag. */
+    static char joined[8192];
+    if (f->joins && origin == FLAG_FROM_ARGV &&
+        *(enum flag_origin *)((char *)t->target + f->origin_offset) == FLAG_FROM_ARGV) {
+        const char *before = *(const char **)((char *)t->target + f->offset);
+        char list[sizeof(joined)];
+        int n = snprintf(list, sizeof(list), "%s,%s", before, v);
+        if (n < 0 || (size_t)n >= sizeof(list)) {
+            snprintf(err, errlen, "--%s: the list is longer than %zu bytes", f->name,
+                     sizeof(joined) - 1);
+            return -1;
+        }
+        memcpy(joined, list, (size_t)n + 1);
+        v = joined;
+    }
     if (set_value(t, f, v, why, sizeof(why)) == 0) {
         if (f->keep_origin)
             *(enum flag_origin *)((char *)t->target + f->origin_offset) = origin;

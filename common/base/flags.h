@@ -63,6 +63,9 @@ struct flag {
     size_t origin_offset;
     int redact;                 /* 1: a URL that may hold a password: a message quoting a bad
                                    value masks everything before its last '@' */
+    int joins;                  /* 1: given several times on the command line, the values
+                                   are joined with commas into one list (needs keep_origin);
+                                   the environment's or default value is replaced */
 };
 
 /* A table and the struct its offsets point into. */
