@@ -280,6 +280,19 @@ static void test_dates(void)
         {"2024", NULL},
         {"", NULL},
         {"2024-06-01T10:00:00Z trailing", NULL},
+        /* Named zones (date.c's table): RFC 822's and a few unambiguous others. */
+        {"Tue, 05 Mar 2024 12:00:00 EST", "2024-03-05T17:00:00Z"},
+        {"Tue, 05 Mar 2024 12:00:00 edt", "2024-03-05T16:00:00Z"},
+        {"2024-03-05 12:00:00 PST", "2024-03-05T20:00:00Z"},
+        {"2024-03-05T23:30:00 CDT", "2024-03-06T04:30:00Z"},
+        {"5 March 2024 12:00 UT", "2024-03-05T12:00:00Z"},
+        {"March 5, 2024 at 6:01 pm MST", "2024-03-06T01:01:00Z"},
+        {"2024-03-05 12:00:00 Z", "2024-03-05T12:00:00Z"},
+        {"2024-03-05 12:00:00 CET", "2024-03-05T11:00:00Z"},
+        {"2024-03-05 12:00:00 IST", NULL},    /* India, Ireland or Israel: not guessed */
+        {"2024-03-05 12:00:00 A", NULL},      /* a military letter says no zone */
+        {"2024-03-05 12:00:00 ESTX", NULL},
+        {"2024-03-05 EST", NULL},             /* a zone without a time */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char out[64];
