@@ -387,6 +387,51 @@ static void test_bylines(void)
     }
 }
 
+/* "modified" from the page's own markup when JSON-LD has none: article:modified_time before
+ * itemprop=dateModified before og:updated_time; never copied into "published". */
+static void test_modified(void)
+{
+    static const struct {
+        const char *html, *modified, *published;
+    } cases[] = {
+        {"<meta property='article:modified_time' content='2024-03-05T12:00:00+01:00'>",
+         "2024-03-05T11:00:00Z", NULL},
+        {"<span itemprop=dateModified content='2024-03-06'></span>", "2024-03-06", NULL},
+        {"<time itemprop=dateModified datetime='2024-03-07T08:00:00Z'>7 March</time>",
+         "2024-03-07T08:00:00Z", "2024-03-07T08:00:00Z"}, /* the first <time> also dates it */
+        {"<p>Updated <span itemprop=dateModified>March 8, 2024</span></p>", "2024-03-08", NULL},
+        {"<meta property='og:updated_time' content='2024-03-01'>"
+         "<span itemprop=dateModified content='2024-03-02'></span>"
+         "<meta property='article:modified_time' content='2024-03-03'>",
+         "2024-03-03", NULL},
+        {"<meta property='og:updated_time' content='2024-03-01'>"
+         "<span itemprop=dateModified content='2024-03-02'></span>",
+         "2024-03-02", NULL},
+        {"<meta property='article:published_time' content='2024-03-01T09:00:00-05:00'>"
+         "<meta property='article:modified_time' content='Tue, 05 Mar 2024 12:00:00 EST'>",
+         "2024-03-05T17:00:00Z", "2024-03-01T14:00:00Z"},
+        /* JSON-LD's dateModified wins over the meta */
+        {"<meta property='article:modified_time' content='2024-03-03'>"
+         "<script type='application/ld+json'>{\"@type\":\"Article\","
+         "\"dateModified\":\"2024-04-01\"}</script>",
+         "2024-04-01", NULL},
+        {"<meta property='article:modified_time' content='last week'>", NULL, NULL},
+    };
+    struct extract_opts o = {.max_links = 100};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int path = 0; path < 2; path++) {
+            o.no_text = path == 0;
+            json_t *rec = extract_str(cases[i].html, &o);
+            CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "modified")),
+                             cases[i].modified);
+            CHECK_STR_EQ_CTX(cases[i].html,
+                             json_string_value(json_object_get(rec, "published")),
+                             cases[i].published);
+            json_decref(rec);
+        }
+    }
+}
+
 static void test_text_options(void)
 {
     char html[8192];
@@ -909,6 +954,7 @@ int main(int argc, char **argv)
     test_dates();
     test_jsonld();
     test_bylines();
+    test_modified();
     test_text_options();
     test_corpus();
     bench_typical();
