@@ -374,6 +374,18 @@ static void test_bylines(void)
          "</script>",
          "Ld Name"},
         {"<div id=author>  Jane   Q. Doe  &mdash; </div>", "Jane Q. Doe"},
+        /* several rel=author links in a row are the page's list of authors */
+        {"<p>By <a rel=author href=/ann>Ann Lee</a>, <a rel=author href=/bo>Bo Chen</a> and "
+         "<a rel=author href=/cy>Cy Dee</a></p>",
+         "Ann Lee, Bo Chen, Cy Dee"},
+        /* an avatar link and a repeat add nobody */
+        {"<a rel=author href=/ann><img src=a.jpg></a><a rel=author href=/ann>Ann Lee</a> "
+         "<a rel=author href=/ann>Ann Lee</a>",
+         "Ann Lee"},
+        /* a rel=author link after other links is another article's (a related list) */
+        {"<a rel=author href=/ann>Ann Lee</a><ul><li><a href=/s>Story</a> "
+         "<a rel=author href=/cy>Cy Dee</a></ul>",
+         "Ann Lee"},
     };
     struct extract_opts o = {.max_links = 100};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
