@@ -399,6 +399,56 @@ static void test_bylines(void)
     }
 }
 
+/* The headline in a <title> (no og:title or JSON-LD on these pages), and the site_name
+ * that falls out of it when the page names no site. */
+static void test_titles(void)
+{
+    static const struct {
+        const char *html, *title, *site;
+    } cases[] = {
+        /* the segment the page's <h1> repeats is the headline, section and site dropped */
+        {"<title>Brexit vote delayed - Politics - BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        {"<meta property=og:site_name content='BBC News'>"
+         "<title>Brexit vote delayed - Politics - BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        {"<title>BBC News | Brexit vote delayed</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        /* a logo in the <h1> is not the headline: the short title stays whole */
+        {"<title>Brexit vote delayed - BBC News</title><h1>BBC News</h1>",
+         "Brexit vote delayed - BBC News", NULL},
+        /* a short headline loses the site when og:site_name or the <h1> shows which it is */
+        {"<meta property=og:site_name content='BBC News'>"
+         "<title>Brexit vote delayed | BBC News</title>",
+         "Brexit vote delayed", "BBC News"},
+        {"<title>Brexit vote delayed | BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        /* and keeps it otherwise ("Mozilla - Wikipedia" is the article's name) */
+        {"<title>Mozilla - Wikipedia</title>", "Mozilla - Wikipedia", NULL},
+        /* the site name repeated at the end goes, every copy; the section stays */
+        {"<meta property=og:site_name content=Example>"
+         "<title>Storm closes the coast road for a week | News | Example | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+        {"<title>Storm closes the coast road for a week | News | Example | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+        {"<title>Storm closes the coast road for a week | News | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+    };
+    struct extract_opts o = {.max_links = 100};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int path = 0; path < 2; path++) {
+            o.no_text = path == 0;
+            json_t *rec = extract_str(cases[i].html, &o);
+            CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "title")),
+                             cases[i].title);
+            CHECK_STR_EQ_CTX(cases[i].html,
+                             json_string_value(json_object_get(rec, "site_name")),
+                             cases[i].site);
+            json_decref(rec);
+        }
+    }
+}
+
 /* "modified" from the page's own markup when JSON-LD has none: article:modified_time before
  * itemprop=dateModified before og:updated_time; never copied into "published". */
 static void test_modified(void)
@@ -966,6 +1016,7 @@ int main(int argc, char **argv)
     test_dates();
     test_jsonld();
     test_bylines();
+    test_titles();
     test_modified();
     test_text_options();
     test_corpus();
