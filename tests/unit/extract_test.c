@@ -701,7 +701,9 @@ static double shingle_f1(const char *got, const char *want)
 
 /* tests/extract/text_scores.tsv: "page<TAB>F1" per line, the scores reached so far. */
 #define TEXT_SCORES_FILE TRAWL_SOURCE_DIR "/tests/extract/text_scores.tsv"
-#define TEXT_SCORE_SLACK 0.02 /* a page may drop this much below its recorded score */
+/* The scores are deterministic and recorded to three decimals: a page regresses when its
+ * score, written the same way, is below the recorded one (the slack is only the rounding). */
+#define TEXT_SCORE_SLACK 0.0005
 #define TEXT_F1_MEAN_MIN 0.90
 
 static json_t *load_scores(void)
@@ -741,8 +743,8 @@ static void fold_byline(char *s)
 
 /* Pages of the corpus whose title, compared with Readability's after squashing whitespace,
  * is exactly right. Every page with an expected title counts; a miss is printed and stays a
- * miss (no list of excused pages). This is the rate reached so far, with the raw <title>:
- * a change that lowers it fails, and the headline work is to raise it (then raise this). */
+ * miss (no list of excused pages). This is the rate the headline cascade reaches (the miss,
+ * v8-blog, is Readability dropping a prefix before ": "): a change that lowers it fails. */
 #define CORPUS_TITLES_EQUAL_MIN 103
 
 /* Bylines and publication dates that agree with Readability's (after fold_byline, and
@@ -786,6 +788,7 @@ static void test_corpus(void)
     size_t titles_expected = 0, titles_equal = 0, langs = 0;
     size_t bylines_expected = 0, bylines_equal = 0, dates_expected = 0, dates_equal = 0;
     size_t total_links = 0, total_bytes = 0, texts = 0, under_half = 0, regressed = 0;
+    size_t rose = 0, unrecorded = 0;
     double f1_sum = 0;
     json_t *recorded = load_scores();
     const char *update = getenv("TRAWL_UPDATE_TEXT_SCORES");
@@ -872,9 +875,16 @@ static void test_corpus(void)
             f1_sum += f1;
             under_half += f1 < 0.5;
             json_t *old = json_object_get(recorded, names[i]);
-            if (old && f1 < json_real_value(old) - TEXT_SCORE_SLACK) {
+            if (!old) {
+                unrecorded++;
+                printf("text score not recorded: %s: F1 %.3f\n", names[i], f1);
+            } else if (f1 < json_real_value(old) - TEXT_SCORE_SLACK) {
                 regressed++;
                 printf("text regressed: %s: F1 %.3f, recorded %.3f\n", names[i], f1,
+                       json_real_value(old));
+            } else if (f1 > json_real_value(old) + TEXT_SCORE_SLACK) {
+                rose++; /* not a failure, but the file is stale: say so */
+                printf("text improved: %s: F1 %.3f, recorded %.3f\n", names[i], f1,
                        json_real_value(old));
             }
             if (scores_out)
@@ -908,12 +918,12 @@ static void test_corpus(void)
     CHECK(dates_equal >= CORPUS_DATES_EQUAL_MIN);
     double mean_f1 = texts ? f1_sum / (double)texts : 0;
     printf("corpus: text F1 (token 4-grams vs expected.html) mean %.3f over %zu pages, %zu under "
-           "0.5, %zu regressed by more than %.2f (at least %.2f mean wanted)\n",
-           mean_f1, texts, under_half, regressed, TEXT_SCORE_SLACK, TEXT_F1_MEAN_MIN);
+           "0.5, %zu regressed, %zu improved, %zu not recorded (at least %.2f mean wanted)\n",
+           mean_f1, texts, under_half, regressed, rose, unrecorded, TEXT_F1_MEAN_MIN);
     CHECK(texts == n);
     CHECK(mean_f1 >= TEXT_F1_MEAN_MIN);
     CHECK_EQ(regressed, 0);
-    CHECK(json_object_size(recorded) > 0 || scores_out);
+    CHECK(unrecorded == 0 || scores_out); /* a new page is scored knowingly, like a change */
     if (scores_out) {
         fclose(scores_out);
         if (rename(TEXT_SCORES_FILE ".new", TEXT_SCORES_FILE) == 0)
