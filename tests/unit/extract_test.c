@@ -524,6 +524,24 @@ static void test_text_options(void)
     CHECK_STR_EQ(json_string_value(json_object_get(rec, "title")), "T");
     json_decref(rec);
 
+    /* A heading whose id names a boilerplate box (MediaWiki makes ids of the words:
+     * "CEO promotion controversy") is still the heading. */
+    o.no_text = false;
+    snprintf(html, sizeof(html), "<title>T</title><body><div>");
+    n = strlen(html);
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(html + n, sizeof(html) - n,
+                              "%s<p>Paragraph %d of the article, with a comma, and more words.</p>",
+                              i == 10 ? "<h3><span id=CEO_promotion_controversy>CEO promotion "
+                                        "controversy</span></h3>"
+                                      : "",
+                              i);
+    snprintf(html + n, sizeof(html) - n, "</div></body>");
+    rec = extract_str(html, &o);
+    text = json_string_value(json_object_get(rec, "text"));
+    CHECK(text && strstr(text, "\n\nCEO promotion controversy\n"));
+    json_decref(rec);
+
     /* No article-like content: null, not the navigation. */
     o.no_text = false;
     rec = extract_str("<title>Home</title><nav><a href=/a>A</a></nav><ul><li><a href=/b>B</a>"
