@@ -121,7 +121,7 @@ static bool read_offset(const char **p, const char *end, int sign, int *offset_s
 
 /* Zone names, with their offsets in minutes. Only names that mean one thing: IST (India,
  * Ireland, Israel) and BST (British summer, Bangladesh) are refused rather than guessed. */
-static bool zone_name(const char *w, size_t n, int *offset_s)
+bool date_zone_name(const char *w, size_t n, int *offset_s)
 {
     static const struct {
         const char *name;
@@ -147,9 +147,20 @@ static bool zone_name(const char *w, size_t n, int *offset_s)
             *offset_s = zones[i].min * 60;
             return true;
         }
+    return false;
+}
+
+/* A named zone, or one of the military letters a feed may still carry. */
+static bool zone_name(const char *w, size_t n, int *offset_s)
+{
+    if (date_zone_name(w, n, offset_s))
+        return true;
+    if (n != 1)
+        return false;
+    char low = (char)((w[0] >= 'A' && w[0] <= 'Z') ? w[0] + 32 : w[0]);
     /* RFC 5322 4.3: military letters other than Z are read as -0000, their signs having
      * been given backwards in RFC 822. J is not a zone. */
-    if (n == 1 && low[0] >= 'a' && low[0] <= 'y' && low[0] != 'j') {
+    if (low >= 'a' && low <= 'y' && low != 'j') {
         *offset_s = 0;
         return true;
     }

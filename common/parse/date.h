@@ -5,6 +5,7 @@
 #define TRAWL_DATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DATE_MAX_INPUT 200 /* longer strings are refused unread: no date is that long */
@@ -29,6 +30,11 @@ bool date_parse(const char *s, char out[static DATE_OUT_SIZE]);
 
 /* The same parse, giving seconds since 1970-01-01T00:00:00Z (negative before). */
 bool date_parse_epoch(const char *s, int64_t *epoch_s);
+
+/* The offset east of UTC, in seconds, of the zone named by the n bytes at w (any case):
+ * RFC 822's (UT, GMT, Z, EST ... PDT), UTC and a few other names that mean one zone only.
+ * False for anything else, military letters other than Z included (they say nothing). */
+bool date_zone_name(const char *w, size_t n, int *offset_s);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (any y; m 1-12; d 1-31 unchecked). */
 int64_t date_days_from_civil(int64_t y, int m, int d);

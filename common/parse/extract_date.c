@@ -3,7 +3,7 @@
  * otherwise. By hand: strptime is locale-bound and silently accepts partial input, and
  * libc has no portable timegm for the offsets; the forms pages use are few. Not date.c's
  * parser: a feed's zone-less date is read as UTC, a page's is kept as the page wrote it
- * (and a date alone stays a date); the calendar arithmetic is date.c's. */
+ * (and a date alone stays a date); the calendar arithmetic and the zone names are date.c's. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,8 +63,9 @@ static bool valid(const struct date *d)
 }
 
 /* Time of day "HH:MM[:SS[.fff]]" (fractions are dropped), then an optional zone: "Z",
- * "+HH:MM", "+HHMM", "+HH", "UTC", "GMT" (a space before the zone is allowed). Also
- * "am"/"pm" after the time. Returns false when the text after the time is not one of them. */
+ * "+HH:MM", "+HHMM", "+HH", or a name date.c knows ("UTC", "EST", "PDT"; a space before
+ * the zone is allowed). Also "am"/"pm" after the time. An unknown word after the time is
+ * left for the caller, which refuses the date. */
 static bool parse_time_zone(const char **pp, struct date *d)
 {
     const char *p = *pp;
@@ -124,9 +125,16 @@ static bool parse_time_zone(const char **pp, struct date *d)
         d->has_zone = true;
         d->offset_min = sign * (h * 60 + m);
         p = z;
-    } else if (strncasecmp(q, "UTC", 3) == 0 || strncasecmp(q, "GMT", 3) == 0) {
-        d->has_zone = true;
-        p = q + 3;
+    } else {
+        const char *z = q;
+        while ((*z >= 'a' && *z <= 'z') || (*z >= 'A' && *z <= 'Z'))
+            z++;
+        int offset_s;
+        if (z > q && date_zone_name(q, (size_t)(z - q), &offset_s)) {
+            d->has_zone = true;
+            d->offset_min = offset_s / 60;
+            p = z;
+        }
     }
     *pp = p;
     return true;

@@ -331,22 +331,35 @@ static char *span_dup(const char *s, size_t n)
     return strndup(s, n);
 }
 
-/* Title minus a "sep site" suffix or a "site sep" prefix (case-insensitive). */
+/* Length of a separator that ends at title + end, or 0. */
+static size_t sep_before(const char *title, size_t end)
+{
+    for (size_t i = 0; i < sizeof(separators) / sizeof(separators[0]); i++) {
+        size_t n = strlen(separators[i]);
+        if (end >= n && strncmp(title + end - n, separators[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* Title minus its "sep site" suffixes (every copy: "X | Example | Example") or a "site sep"
+ * prefix (case-insensitive). */
 static bool strip_site(const char *title, const char *site, char **head, char **removed)
 {
     size_t tl = strlen(title), sl = strlen(site);
     if (sl == 0 || sl >= tl)
         return false;
-    /* suffix: title ends with site, preceded by a separator */
-    if (strcasecmp(title + tl - sl, site) == 0) {
-        for (size_t k = 0; k < sizeof(separators) / sizeof(separators[0]); k++) {
-            size_t n = strlen(separators[k]);
-            if (tl >= sl + n + 1 && strncmp(title + tl - sl - n, separators[k], n) == 0) {
-                *head = span_dup(title, tl - sl - n);
-                *removed = span_dup(title + tl - sl, sl);
-                return true;
-            }
-        }
+    size_t end = tl;
+    while (end > sl && strncasecmp(title + end - sl, site, sl) == 0) {
+        size_t n = sep_before(title, end - sl);
+        if (!n || end - sl == n)
+            break; /* no separator before it, or nothing before the separator */
+        end -= sl + n;
+    }
+    if (end < tl) {
+        *head = span_dup(title, end);
+        *removed = span_dup(title + tl - sl, sl);
+        return true;
     }
     if (strncasecmp(title, site, sl) == 0) {
         size_t n = sep_at(title + sl);
@@ -357,6 +370,67 @@ static bool strip_site(const char *title, const char *site, char **head, char **
         }
     }
     return false;
+}
+
+/* A part of the title between separators: [start, end), spaces included. */
+struct span {
+    size_t start, end;
+};
+
+#define TITLE_MAX_SPANS 8
+
+/* Splits title at its separators; returns the number of spans (1 when there is none).
+ * Past TITLE_MAX_SPANS the middle spans merge: the first and the last stay exact. */
+static size_t title_spans(const char *title, struct span *sp)
+{
+    size_t n = 0, start = 0, tl = strlen(title);
+    for (size_t i = 0; i < tl; i++) {
+        size_t sl = sep_at(title + i);
+        if (!sl)
+            continue;
+        if (n + 1 < TITLE_MAX_SPANS)
+            sp[n++] = (struct span){start, i};
+        else
+            sp[n - 1].end = i;
+        start = i + sl;
+        i += sl - 1;
+    }
+    sp[n++] = (struct span){start, tl};
+    return n;
+}
+
+/* The span without its spaces equals s (case-insensitive when nocase). */
+static bool span_is(const char *title, struct span sp, const char *s, bool nocase)
+{
+    while (sp.start < sp.end && title[sp.start] == ' ')
+        sp.start++;
+    while (sp.end > sp.start && title[sp.end - 1] == ' ')
+        sp.end--;
+    size_t n = sp.end - sp.start;
+    if (strlen(s) != n)
+        return false;
+    return nocase ? strncasecmp(title + sp.start, s, n) == 0
+                  : memcmp(title + sp.start, s, n) == 0;
+}
+
+/* The span an <h1> of the page repeats ("Headline - Section - Site" with <h1>Headline), or
+ * -1. Only when it is the longest span and not the site: a logo in an <h1> repeats the
+ * site's span, and the headline is the longest part of a title. */
+static int h1_span(const char *title, const struct span *sp, size_t n, const char *site,
+                   const char *const *h1, size_t nh1)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool shown = false;
+        for (size_t k = 0; k < nh1 && !shown; k++)
+            shown = span_is(title, sp[i], h1[k], false);
+        if (!shown || (site && span_is(title, sp[i], site, true)))
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (j != i && sp[j].end - sp[j].start >= sp[i].end - sp[i].start)
+                return -1;
+        return (int)i;
+    }
+    return -1;
 }
 
 char *meta_clean_title(const char *title, const char *site, const char *const *h1, size_t nh1,
@@ -371,47 +445,52 @@ char *meta_clean_title(const char *title, const char *site, const char *const *h
         if (hl == tl && strcmp(h1[i], title) == 0)
             return strdup(title);
     }
+    struct span sp[TITLE_MAX_SPANS];
+    size_t n = title_spans(title, sp);
+    int h = n > 1 ? h1_span(title, sp, n, site, h1, nh1) : -1;
+    if (h >= 0) {
+        /* The site is at the other end from the headline. */
+        const struct span *r = &sp[(size_t)h == n - 1 ? 0 : n - 1];
+        *removed = span_dup(title + r->start, r->end - r->start);
+        return span_dup(title + sp[h].start, sp[h].end - sp[h].start);
+    }
     if (site && strip_site(title, site, &head, removed))
         return head;
-
-    /* Where the separators are. */
-    size_t first = 0, last = 0, nsep = 0, first_len = 0, last_len = 0;
-    for (size_t i = 0; i < tl; i++) {
-        size_t n = sep_at(title + i);
-        if (!n)
-            continue;
-        if (nsep++ == 0) {
-            first = i;
-            first_len = n;
-        }
-        last = i;
-        last_len = n;
-        i += n - 1;
-    }
-    if (nsep == 0)
+    if (n == 1)
         return strdup(title);
+    /* No site named, but the last part repeated ("X | News | Example | Example"): that
+     * part is the site. */
+    if (n > 2) {
+        char *last = span_dup(title + sp[n - 1].start, sp[n - 1].end - sp[n - 1].start);
+        bool stripped = last && span_is(title, sp[n - 2], last, true) &&
+                        strip_site(title, last, &head, removed);
+        free(last);
+        if (stripped)
+            return head;
+    }
 
     /* "Headline | Site": drop the last part; "Site | Headline" (what is left is under three
      * words): drop the first part instead. */
-    size_t hs = 0, he = last, rs = last + last_len, re = tl;
-    if (count_words(title, last) < 3) {
-        hs = first + first_len;
+    size_t hs = 0, he = sp[n - 2].end, rs = sp[n - 1].start, re = tl;
+    if (count_words(title, he) < 3) {
+        hs = sp[1].start;
         he = tl;
         rs = 0;
-        re = first;
+        re = sp[0].end;
     }
     /* A short remainder (four words or fewer) is more likely a name than a headline
-     * ("Mozilla - Wikipedia"): then the whole title stays. */
+     * ("Mozilla - Wikipedia"): then the whole title stays. Readability does the same, so the
+     * corpus's titles (Readability's) follow it. */
     if (count_words(title + hs, he - hs) <= 4)
         return strdup(title);
     head = span_dup(title + hs, he - hs);
     *removed = span_dup(title + rs, re - rs);
     /* A repeated headline ("X - X - Site") counts once. */
     if (head) {
-        size_t n = strlen(head);
-        for (size_t i = 1; i + 1 < n; i++) {
+        size_t hl = strlen(head);
+        for (size_t i = 1; i + 1 < hl; i++) {
             size_t sl = sep_at(head + i);
-            if (sl && n - i - sl == i && strncmp(head, head + i + sl, i) == 0) {
+            if (sl && hl - i - sl == i && strncmp(head, head + i + sl, i) == 0) {
                 head[i] = '\0';
                 break;
             }

@@ -306,6 +306,19 @@ static bool bad_role(xmlNodePtr n)
 
 /* ---- pass 1: what is set aside ---------------------------------------------------------- */
 
+/* n is a heading or inside one. MediaWiki makes a heading's id of its words, so "CEO
+ * promotion controversy" names a "promo" box; no share box or banner is a heading. */
+static bool in_heading(xmlNodePtr n, xmlNodePtr body)
+{
+    for (; n && n != body; n = n->parent) {
+        const char *name = (const char *)n->name;
+        if (n->type == XML_ELEMENT_NODE && name[0] == 'h' && name[1] >= '1' && name[1] <= '6' &&
+            name[2] == '\0')
+            return true;
+    }
+    return false;
+}
+
 static void mark_skips(struct ctx *c, xmlNodePtr body)
 {
     xmlNodePtr n = body;
@@ -337,7 +350,7 @@ static void mark_skips(struct ctx *c, xmlNodePtr body)
                              text_shorter(n, 100))
                         skip = true;
                     else if ((any_word(cls, share_words) || any_word(id, share_words)) &&
-                             text_shorter(n, RETRY_BELOW_CHARS))
+                             text_shorter(n, RETRY_BELOW_CHARS) && !in_heading(n, body))
                         skip = true;
                     else if ((strcmp(name, "h1") == 0 || strcmp(name, "h2") == 0) &&
                              (repeats_title(n, c->title) || class_weight(n, c->flags) < 0))

@@ -187,6 +187,19 @@ static int offer(struct walk *w, int field, int rank, const char *str, bool elem
     return -1;
 }
 
+/* "list, name" in a new string, or NULL when out of memory. */
+static char *join_names(const char *list, const char *name, size_t name_len)
+{
+    size_t len = strlen(list);
+    char *joined = malloc(len + 2 + name_len + 1);
+    if (joined) {
+        memcpy(joined, list, len);
+        memcpy(joined + len, ", ", 2);
+        memcpy(joined + len + 2, name, name_len + 1);
+    }
+    return joined;
+}
+
 /* A second author meta of the same rank (two dc.creator, say): the page lists several
  * authors, so they are joined with ", " in page order (a repeat is dropped). */
 static void offer_more_authors(struct walk *w, int rank, const char *str)
@@ -205,12 +218,8 @@ static void offer_more_authors(struct walk *w, int rank, const char *str)
         free(add);
         return;
     }
-    size_t len = strlen(p->str);
-    char *joined = malloc(len + 2 + n + 1);
+    char *joined = join_names(p->str, add, n);
     if (joined) {
-        memcpy(joined, p->str, len);
-        memcpy(joined + len, ", ", 2);
-        memcpy(joined + len + 2, add, n + 1);
         free(p->own);
         p->own = joined;
         p->str = joined;
@@ -441,8 +450,10 @@ uint32_t walk_tag(struct walk *w, const struct tag *t, bool in_svg)
         w->nrel < WALK_MAX_REL_AUTHORS) {
         g = grab_new(w, GRAB_REL_AUTHOR, EXTRACT_MAX_TEXT_CHARS, true);
         w->nrel++;
-        if (g >= 0)
+        if (g >= 0) {
+            w->g[g].link_no = w->nhrefs;
             bits |= 1u << g;
+        }
     } else if ((t->a[A_CLASS] || t->a[A_ID]) && w->nbyline < WALK_MAX_BYLINES &&
                !tag_is(t, "meta", 4) && !tag_is(t, "link", 4) && !tag_is(t, "body", 4) &&
                !tag_is(t, "html", 4) && !tag_is(t, "script", 6) && !tag_is(t, "style", 5) &&
@@ -633,6 +644,42 @@ static char *byline_clean(char *s)
     return s;
 }
 
+/* The rel=author links as the page lists them: the first with a name, and those that
+ * follow it with no other link between (a byline's "Ann Lee, Bo Chen", an avatar link
+ * beside a name), joined with ", ", repeats dropped. A rel=author link after other links
+ * names another article's author (a list of related stories), so the list stops there. */
+static char *rel_authors(struct walk *w)
+{
+    char *list = NULL;
+    size_t prev = 0;
+    for (unsigned i = 0; i < w->ng; i++) {
+        const struct grab *g = &w->g[i];
+        if (g->kind != GRAB_REL_AUTHOR)
+            continue;
+        if (list && g->link_no != prev + 1)
+            break;
+        prev = g->link_no;
+        char *name = byline_clean(grab_take(w, (int)i));
+        if (!name || (list && strstr(list, name))) {
+            free(name);
+            continue;
+        }
+        if (!list) {
+            list = name;
+            continue;
+        }
+        char *joined = join_names(list, name, strlen(name));
+        free(name);
+        if (!joined) {
+            w->oom = true;
+            break;
+        }
+        free(list);
+        list = joined;
+    }
+    return list;
+}
+
 /* A date field: JSON-LD's value when it reads as a date, else the pick's. */
 static void set_date(json_t *record, const char *key, const char *ld, struct walk *w, int field)
 {
@@ -700,7 +747,7 @@ void walk_set_found(json_t *record, struct walk *w, const char *final_url, size_
     const char *scripts[WALK_MAX_LD];
     char *script_own[WALK_MAX_LD];
     size_t nld = 0;
-    char *rel_author = NULL, *byline = NULL;
+    char *byline = NULL;
     for (unsigned i = 0; i < w->ng; i++) {
         struct grab *g = &w->g[i];
         if (g->kind == GRAB_H1 && nh1 < WALK_MAX_H1) {
@@ -713,12 +760,11 @@ void walk_set_found(json_t *record, struct walk *w, const char *final_url, size_
                 script_own[nld] = s;
                 scripts[nld++] = s;
             }
-        } else if (g->kind == GRAB_REL_AUTHOR && !rel_author) {
-            rel_author = byline_clean(grab_take(w, (int)i));
         } else if (g->kind == GRAB_BYLINE && !byline) {
             byline = byline_clean(grab_take(w, (int)i));
         }
     }
+    char *rel_author = rel_authors(w);
     struct ld_article ld;
     ld_article_read(&ld, scripts, nld);
 

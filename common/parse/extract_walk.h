@@ -51,12 +51,13 @@ enum grab_kind { GRAB_TITLE, GRAB_PICK, GRAB_H1, GRAB_LD, GRAB_BYLINE, GRAB_REL_
 #define WALK_MAX_H1 4
 #define WALK_MAX_LD 8
 #define WALK_MAX_BYLINES 4
-#define WALK_MAX_REL_AUTHORS 2
+#define WALK_MAX_REL_AUTHORS 4
 #define WALK_LD_MAX_CHARS (512 * 1024) /* a JSON-LD script is read up to this many characters */
 
 struct grab {
     enum grab_kind kind;
     bool dead;        /* a pick that lost to a better candidate: its text is not needed */
+    size_t link_no;   /* GRAB_REL_AUTHOR: how many <a href> the page had, this one included */
     xmlNodePtr node;  /* tree: the element */
     struct text text; /* SAX: collected as the events arrive; tree: filled at the end */
 };

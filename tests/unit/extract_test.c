@@ -310,6 +310,19 @@ static void test_dates(void)
         {"2024", NULL},
         {"", NULL},
         {"2024-06-01T10:00:00Z trailing", NULL},
+        /* Named zones (date.c's table): RFC 822's and a few unambiguous others. */
+        {"Tue, 05 Mar 2024 12:00:00 EST", "2024-03-05T17:00:00Z"},
+        {"Tue, 05 Mar 2024 12:00:00 edt", "2024-03-05T16:00:00Z"},
+        {"2024-03-05 12:00:00 PST", "2024-03-05T20:00:00Z"},
+        {"2024-03-05T23:30:00 CDT", "2024-03-06T04:30:00Z"},
+        {"5 March 2024 12:00 UT", "2024-03-05T12:00:00Z"},
+        {"March 5, 2024 at 6:01 pm MST", "2024-03-06T01:01:00Z"},
+        {"2024-03-05 12:00:00 Z", "2024-03-05T12:00:00Z"},
+        {"2024-03-05 12:00:00 CET", "2024-03-05T11:00:00Z"},
+        {"2024-03-05 12:00:00 IST", NULL},    /* India, Ireland or Israel: not guessed */
+        {"2024-03-05 12:00:00 A", NULL},      /* a military letter says no zone */
+        {"2024-03-05 12:00:00 ESTX", NULL},
+        {"2024-03-05 EST", NULL},             /* a zone without a time */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char out[64];
@@ -391,6 +404,18 @@ static void test_bylines(void)
          "</script>",
          "Ld Name"},
         {"<div id=author>  Jane   Q. Doe  &mdash; </div>", "Jane Q. Doe"},
+        /* several rel=author links in a row are the page's list of authors */
+        {"<p>By <a rel=author href=/ann>Ann Lee</a>, <a rel=author href=/bo>Bo Chen</a> and "
+         "<a rel=author href=/cy>Cy Dee</a></p>",
+         "Ann Lee, Bo Chen, Cy Dee"},
+        /* an avatar link and a repeat add nobody */
+        {"<a rel=author href=/ann><img src=a.jpg></a><a rel=author href=/ann>Ann Lee</a> "
+         "<a rel=author href=/ann>Ann Lee</a>",
+         "Ann Lee"},
+        /* a rel=author link after other links is another article's (a related list) */
+        {"<a rel=author href=/ann>Ann Lee</a><ul><li><a href=/s>Story</a> "
+         "<a rel=author href=/cy>Cy Dee</a></ul>",
+         "Ann Lee"},
     };
     struct extract_opts o = {.max_links = 100};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -399,6 +424,101 @@ static void test_bylines(void)
             json_t *rec = extract_str(cases[i].html, &o);
             CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "author")),
                              cases[i].author);
+            json_decref(rec);
+        }
+    }
+}
+
+/* The headline in a <title> (no og:title or JSON-LD on these pages), and the site_name
+ * that falls out of it when the page names no site. */
+static void test_titles(void)
+{
+    static const struct {
+        const char *html, *title, *site;
+    } cases[] = {
+        /* the segment the page's <h1> repeats is the headline, section and site dropped */
+        {"<title>Brexit vote delayed - Politics - BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        {"<meta property=og:site_name content='BBC News'>"
+         "<title>Brexit vote delayed - Politics - BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        {"<title>BBC News | Brexit vote delayed</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        /* a logo in the <h1> is not the headline: the short title stays whole */
+        {"<title>Brexit vote delayed - BBC News</title><h1>BBC News</h1>",
+         "Brexit vote delayed - BBC News", NULL},
+        /* a short headline loses the site when og:site_name or the <h1> shows which it is */
+        {"<meta property=og:site_name content='BBC News'>"
+         "<title>Brexit vote delayed | BBC News</title>",
+         "Brexit vote delayed", "BBC News"},
+        {"<title>Brexit vote delayed | BBC News</title><h1>Brexit vote delayed</h1>",
+         "Brexit vote delayed", "BBC News"},
+        /* and keeps it otherwise ("Mozilla - Wikipedia" is the article's name) */
+        {"<title>Mozilla - Wikipedia</title>", "Mozilla - Wikipedia", NULL},
+        /* the site name repeated at the end goes, every copy; the section stays */
+        {"<meta property=og:site_name content=Example>"
+         "<title>Storm closes the coast road for a week | News | Example | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+        {"<title>Storm closes the coast road for a week | News | Example | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+        {"<title>Storm closes the coast road for a week | News | Example</title>",
+         "Storm closes the coast road for a week | News", "Example"},
+    };
+    struct extract_opts o = {.max_links = 100};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int path = 0; path < 2; path++) {
+            o.no_text = path == 0;
+            json_t *rec = extract_str(cases[i].html, &o);
+            CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "title")),
+                             cases[i].title);
+            CHECK_STR_EQ_CTX(cases[i].html,
+                             json_string_value(json_object_get(rec, "site_name")),
+                             cases[i].site);
+            json_decref(rec);
+        }
+    }
+}
+
+/* "modified" from the page's own markup when JSON-LD has none: article:modified_time before
+ * itemprop=dateModified before og:updated_time; never copied into "published". */
+static void test_modified(void)
+{
+    static const struct {
+        const char *html, *modified, *published;
+    } cases[] = {
+        {"<meta property='article:modified_time' content='2024-03-05T12:00:00+01:00'>",
+         "2024-03-05T11:00:00Z", NULL},
+        {"<span itemprop=dateModified content='2024-03-06'></span>", "2024-03-06", NULL},
+        {"<time itemprop=dateModified datetime='2024-03-07T08:00:00Z'>7 March</time>",
+         "2024-03-07T08:00:00Z", "2024-03-07T08:00:00Z"}, /* the first <time> also dates it */
+        {"<p>Updated <span itemprop=dateModified>March 8, 2024</span></p>", "2024-03-08", NULL},
+        {"<meta property='og:updated_time' content='2024-03-01'>"
+         "<span itemprop=dateModified content='2024-03-02'></span>"
+         "<meta property='article:modified_time' content='2024-03-03'>",
+         "2024-03-03", NULL},
+        {"<meta property='og:updated_time' content='2024-03-01'>"
+         "<span itemprop=dateModified content='2024-03-02'></span>",
+         "2024-03-02", NULL},
+        {"<meta property='article:published_time' content='2024-03-01T09:00:00-05:00'>"
+         "<meta property='article:modified_time' content='Tue, 05 Mar 2024 12:00:00 EST'>",
+         "2024-03-05T17:00:00Z", "2024-03-01T14:00:00Z"},
+        /* JSON-LD's dateModified wins over the meta */
+        {"<meta property='article:modified_time' content='2024-03-03'>"
+         "<script type='application/ld+json'>{\"@type\":\"Article\","
+         "\"dateModified\":\"2024-04-01\"}</script>",
+         "2024-04-01", NULL},
+        {"<meta property='article:modified_time' content='last week'>", NULL, NULL},
+    };
+    struct extract_opts o = {.max_links = 100};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int path = 0; path < 2; path++) {
+            o.no_text = path == 0;
+            json_t *rec = extract_str(cases[i].html, &o);
+            CHECK_STR_EQ_CTX(cases[i].html, json_string_value(json_object_get(rec, "modified")),
+                             cases[i].modified);
+            CHECK_STR_EQ_CTX(cases[i].html,
+                             json_string_value(json_object_get(rec, "published")),
+                             cases[i].published);
             json_decref(rec);
         }
     }
@@ -432,6 +552,24 @@ static void test_text_options(void)
     rec = extract_str(html, &o);
     CHECK(json_is_null(json_object_get(rec, "text")));
     CHECK_STR_EQ(json_string_value(json_object_get(rec, "title")), "T");
+    json_decref(rec);
+
+    /* A heading whose id names a boilerplate box (MediaWiki makes ids of the words:
+     * "CEO promotion controversy") is still the heading. */
+    o.no_text = false;
+    snprintf(html, sizeof(html), "<title>T</title><body><div>");
+    n = strlen(html);
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(html + n, sizeof(html) - n,
+                              "%s<p>Paragraph %d of the article, with a comma, and more words.</p>",
+                              i == 10 ? "<h3><span id=CEO_promotion_controversy>CEO promotion "
+                                        "controversy</span></h3>"
+                                      : "",
+                              i);
+    snprintf(html + n, sizeof(html) - n, "</div></body>");
+    rec = extract_str(html, &o);
+    text = json_string_value(json_object_get(rec, "text"));
+    CHECK(text && strstr(text, "\n\nCEO promotion controversy\n"));
     json_decref(rec);
 
     /* No article-like content: null, not the navigation. */
@@ -611,7 +749,9 @@ static double shingle_f1(const char *got, const char *want)
 
 /* tests/extract/text_scores.tsv: "page<TAB>F1" per line, the scores reached so far. */
 #define TEXT_SCORES_FILE TRAWL_SOURCE_DIR "/tests/extract/text_scores.tsv"
-#define TEXT_SCORE_SLACK 0.02 /* a page may drop this much below its recorded score */
+/* The scores are deterministic and recorded to three decimals: a page regresses when its
+ * score, written the same way, is below the recorded one (the slack is only the rounding). */
+#define TEXT_SCORE_SLACK 0.0005
 #define TEXT_F1_MEAN_MIN 0.90
 
 static json_t *load_scores(void)
@@ -651,8 +791,8 @@ static void fold_byline(char *s)
 
 /* Pages of the corpus whose title, compared with Readability's after squashing whitespace,
  * is exactly right. Every page with an expected title counts; a miss is printed and stays a
- * miss (no list of excused pages). This is the rate reached so far, with the raw <title>:
- * a change that lowers it fails, and the headline work is to raise it (then raise this). */
+ * miss (no list of excused pages). This is the rate the headline cascade reaches (the miss,
+ * v8-blog, is Readability dropping a prefix before ": "): a change that lowers it fails. */
 #define CORPUS_TITLES_EQUAL_MIN 103
 
 /* Bylines and publication dates that agree with Readability's (after fold_byline, and
@@ -696,6 +836,7 @@ static void test_corpus(void)
     size_t titles_expected = 0, titles_equal = 0, langs = 0;
     size_t bylines_expected = 0, bylines_equal = 0, dates_expected = 0, dates_equal = 0;
     size_t total_links = 0, total_bytes = 0, texts = 0, under_half = 0, regressed = 0;
+    size_t rose = 0, unrecorded = 0;
     double f1_sum = 0;
     json_t *recorded = load_scores();
     const char *update = getenv("TRAWL_UPDATE_TEXT_SCORES");
@@ -782,9 +923,16 @@ static void test_corpus(void)
             f1_sum += f1;
             under_half += f1 < 0.5;
             json_t *old = json_object_get(recorded, names[i]);
-            if (old && f1 < json_real_value(old) - TEXT_SCORE_SLACK) {
+            if (!old) {
+                unrecorded++;
+                printf("text score not recorded: %s: F1 %.3f\n", names[i], f1);
+            } else if (f1 < json_real_value(old) - TEXT_SCORE_SLACK) {
                 regressed++;
                 printf("text regressed: %s: F1 %.3f, recorded %.3f\n", names[i], f1,
+                       json_real_value(old));
+            } else if (f1 > json_real_value(old) + TEXT_SCORE_SLACK) {
+                rose++; /* not a failure, but the file is stale: say so */
+                printf("text improved: %s: F1 %.3f, recorded %.3f\n", names[i], f1,
                        json_real_value(old));
             }
             if (scores_out)
@@ -818,12 +966,12 @@ static void test_corpus(void)
     CHECK(dates_equal >= CORPUS_DATES_EQUAL_MIN);
     double mean_f1 = texts ? f1_sum / (double)texts : 0;
     printf("corpus: text F1 (token 4-grams vs expected.html) mean %.3f over %zu pages, %zu under "
-           "0.5, %zu regressed by more than %.2f (at least %.2f mean wanted)\n",
-           mean_f1, texts, under_half, regressed, TEXT_SCORE_SLACK, TEXT_F1_MEAN_MIN);
+           "0.5, %zu regressed, %zu improved, %zu not recorded (at least %.2f mean wanted)\n",
+           mean_f1, texts, under_half, regressed, rose, unrecorded, TEXT_F1_MEAN_MIN);
     CHECK(texts == n);
     CHECK(mean_f1 >= TEXT_F1_MEAN_MIN);
     CHECK_EQ(regressed, 0);
-    CHECK(json_object_size(recorded) > 0 || scores_out);
+    CHECK(unrecorded == 0 || scores_out); /* a new page is scored knowingly, like a change */
     if (scores_out) {
         fclose(scores_out);
         if (rename(TEXT_SCORES_FILE ".new", TEXT_SCORES_FILE) == 0)
@@ -927,6 +1075,8 @@ int main(int argc, char **argv)
     test_dates();
     test_jsonld();
     test_bylines();
+    test_titles();
+    test_modified();
     test_text_options();
     test_corpus();
     bench_typical();
