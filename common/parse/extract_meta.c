@@ -433,6 +433,41 @@ static int h1_span(const char *title, const struct span *sp, size_t n, const cha
     return -1;
 }
 
+char *meta_site_from_title(const char *title, const char *headline)
+{
+    size_t tl = strlen(title), hl = strlen(headline), n;
+    if (hl == 0 || hl >= tl)
+        return NULL;
+    const char *rest = NULL;
+    size_t rest_len = 0;
+    if (strncasecmp(title, headline, hl) == 0 && (n = sep_at(title + hl))) {
+        /* "Headline | Section | Site": the site is the last part */
+        rest = title + hl + n;
+        rest_len = tl - hl - n;
+        for (size_t i = rest_len; i-- > 0;)
+            if ((n = sep_at(rest + i))) {
+                rest_len -= i + n;
+                rest += i + n;
+                break;
+            }
+    } else if (strcasecmp(title + tl - hl, headline) == 0 && (n = sep_before(title, tl - hl))) {
+        /* "Site | Section | Headline": the site is the first part */
+        rest = title;
+        rest_len = tl - hl - n;
+        for (size_t i = 0; i < rest_len; i++)
+            if (sep_at(rest + i)) {
+                rest_len = i;
+                break;
+            }
+    }
+    char *site = rest ? span_dup(rest, rest_len) : NULL;
+    if (site && !site[0]) {
+        free(site);
+        site = NULL;
+    }
+    return site;
+}
+
 char *meta_clean_title(const char *title, const char *site, const char *const *h1, size_t nh1,
                        char **removed)
 {

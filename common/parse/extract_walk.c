@@ -774,6 +774,10 @@ void walk_set_found(json_t *record, struct walk *w, const char *final_url, size_
     const char *head = ld.found ? ld_title(&ld, title, h1, nh1) : NULL;
     if (!head || !has_text(head))
         head = w->f[F_TITLE].str;
+    /* A headline the publisher gave apart (JSON-LD, og:title): a <title> that is it with
+     * the site beside it names the site. */
+    if (!site && head && has_text(head) && title)
+        removed = meta_site_from_title(title, head);
     if ((!head || !has_text(head)) && title) {
         cleaned = meta_clean_title(title, site, (const char *const *)h1, nh1, &removed);
         head = cleaned;

@@ -143,6 +143,11 @@ void ld_article_cleanup(struct ld_article *a);
 char *meta_clean_title(const char *title, const char *site, const char *const *h1, size_t nh1,
                        char **removed);
 
+/* The site's name in a <title> (whitespace collapsed) that is the headline (found elsewhere:
+ * JSON-LD, og:title) and the site beside it after a separator: "Headline | Site" or "Site -
+ * Headline", sections between dropped. Malloc'd, or NULL when the title is not so made. */
+char *meta_site_from_title(const char *title, const char *headline);
+
 /* True when s (trimmed) looks like a URL rather than a name. */
 bool meta_is_url(const char *s);
 

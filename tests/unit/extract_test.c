@@ -429,8 +429,8 @@ static void test_bylines(void)
     }
 }
 
-/* The headline in a <title> (no og:title or JSON-LD on these pages), and the site_name
- * that falls out of it when the page names no site. */
+/* The headline in a <title> (no og:title or JSON-LD on most of these pages), and the
+ * site_name that falls out of it when the page names no site. */
 static void test_titles(void)
 {
     static const struct {
@@ -463,6 +463,19 @@ static void test_titles(void)
          "Storm closes the coast road for a week | News", "Example"},
         {"<title>Storm closes the coast road for a week | News | Example</title>",
          "Storm closes the coast road for a week | News", "Example"},
+        /* og:title or JSON-LD gives the headline; the <title> beside it names the site */
+        {"<meta property=og:title content='Short one'>"
+         "<title>Short one | Politics | The Gazette</title>", "Short one", "The Gazette"},
+        {"<meta property=og:title content='Short one'><title>The Gazette - Short one</title>",
+         "Short one", "The Gazette"},
+        {"<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": "
+         "\"Short one\"}</script><title>Short one :: The Gazette</title>",
+         "Short one", "The Gazette"},
+        /* ... only when it is that headline and a separator: no site otherwise */
+        {"<meta property=og:title content='Short one'><title>Short ones | The Gazette</title>",
+         "Short one", NULL},
+        {"<meta property=og:title content='Short one'><title>Short one</title>", "Short one",
+         NULL},
     };
     struct extract_opts o = {.max_links = 100};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
