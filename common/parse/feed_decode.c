@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "chardet.h"
 #include "utf8.h"
 
 /* ---- the charset ----------------------------------------------------------------------- */
@@ -157,6 +158,8 @@ void feed_decode_charset(const char *body, size_t len, const char *content_type,
             declared_charset(body, len, label);
             cs = usable_charset(label);
         }
+        if (!cs && !label[0] && chardet_guess(body, len, label))
+            cs = usable_charset(label); /* named nowhere: Big5, KOI8-R ... feeds exist */
         if (!cs)
             cs = "windows-1252"; /* what browsers and feed readers fall back to */
     }
