@@ -142,6 +142,22 @@ static const char *wide_charset(const unsigned char *b, size_t len)
     return NULL;
 }
 
+/* True when s holds at least one valid UTF-8 sequence of two bytes or more. */
+static bool has_utf8_sequence(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k >= 2)
+            return true;
+        i += k ? k : 1;
+    }
+    return false;
+}
+
 void feed_decode_charset(const char *body, size_t len, const char *content_type, char name[64])
 {
     const char *wide = wide_charset((const unsigned char *)body, len);
@@ -162,6 +178,10 @@ void feed_decode_charset(const char *body, size_t len, const char *content_type,
             cs = usable_charset(label); /* named nowhere: Big5, KOI8-R ... feeds exist */
         if (!cs)
             cs = "windows-1252"; /* what browsers and feed readers fall back to */
+        /* Said to be UTF-8, yet not one of its bytes above 0x7F is part of a UTF-8 sequence:
+         * Latin-1 text under a wrong label ("caf\xe9"), not UTF-8 with a few bad bytes. */
+        if (strcmp(cs, "utf-8") == 0 && !has_utf8_sequence(body, len))
+            cs = "windows-1252";
     }
     snprintf(name, 64, "%s", cs);
 }

@@ -425,8 +425,15 @@ static void test_bounds_and_bytes(void)
          "<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0",
          NULL, NULL, 0, {"title", "\xC3\xA9"});
     CASE("invalid utf-8 in a utf-8 feed", "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>"
-                                          "<channel><title>a\xFF" "b\x01" "c</title></channel></rss>",
-         NULL, NULL, 0, {"title", "a\xEF\xBF\xBD" "bc"});
+                                          "<channel><title>a\xFF" "b\x01" "c\xC3\xA9</title>"
+                                          "</channel></rss>",
+         NULL, NULL, 0, {"title", "a\xEF\xBF\xBD" "bc\xC3\xA9"});
+    /* Declared UTF-8 with not one UTF-8 sequence: Latin-1 bytes under a wrong label. */
+    CASE("latin-1 declared utf-8", "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
+                                   "<title>caf\xE9 \x93q\x94</title></channel></rss>",
+         NULL, NULL, 0, {"title", "caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D"});
+    CASE("latin-1 with a utf-8 header", "<rss><channel><title>caf\xE9</title></channel></rss>",
+         "application/rss+xml; charset=utf-8", NULL, 0, {"title", "caf\xC3\xA9"});
 
     /* gzip: parsed like the plain body; garbage gzip is an error. */
     static const char plain[] = "<rss><channel><title>Z</title></channel></rss>";
