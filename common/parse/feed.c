@@ -106,10 +106,9 @@ static bool is_gzip(const char *body, size_t len)
  * a BOM: at most cap bytes into buf, their count returned. */
 static size_t sniff(const char *body, size_t len, char *buf, size_t cap)
 {
-    char cs[64];
-    feed_decode_charset(body, len < 4096 ? len : 4096, NULL, cs);
-    size_t unit = strncmp(cs, "UTF-32", 6) == 0 ? 4 : strncmp(cs, "UTF-16", 6) == 0 ? 2 : 1;
-    bool le = strstr(cs, "LE") != NULL;
+    const char *wide = feed_decode_wide(body, len);
+    size_t unit = !wide ? 1 : strncmp(wide, "UTF-32", 6) == 0 ? 4 : 2;
+    bool le = wide && strstr(wide, "LE") != NULL;
     size_t i = 0, n = 0;
     const unsigned char *b = (const unsigned char *)body;
     if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)

@@ -117,10 +117,9 @@ static const char *usable_charset(const char *label)
     return label;
 }
 
-/* UTF-16 or UTF-32 from a BOM or from where the NULs of "<?xml" or leading whitespace fall;
- * NULL when the body is 8-bit. *bom is set to the BOM's length. */
-static const char *wide_charset(const unsigned char *b, size_t len)
+const char *feed_decode_wide(const char *body, size_t len)
 {
+    const unsigned char *b = (const unsigned char *)body;
     if (len >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0)
         return "UTF-32LE";
     if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF)
@@ -160,7 +159,7 @@ static bool has_utf8_sequence(const char *s, size_t n)
 
 void feed_decode_charset(const char *body, size_t len, const char *content_type, char name[64])
 {
-    const char *wide = wide_charset((const unsigned char *)body, len);
+    const char *wide = feed_decode_wide(body, len);
     const char *cs = NULL;
     char label[64];
     if (wide) {
