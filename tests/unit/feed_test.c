@@ -77,6 +77,16 @@ static void test_detect(void)
          S(" {\"title\": \"x\", \"items\": [], \"version\": \"https:\\/\\/jsonfeed.org\\/version\\/1\"}"),
          FEED_JSON},
         {"other json", S("{\"version\": 2, \"items\": []}"), FEED_NONE},
+        {"json mentioning the version url",
+         S("{\"note\": \"see https://jsonfeed.org/version/1.1\", \"items\": []}"), FEED_NONE},
+        {"json quoting a version member",
+         S("{\"note\": \"\\\"version\\\": \\\"https://jsonfeed.org/version/1\\\"\"}"), FEED_NONE},
+        {"json feed version nested",
+         S("{\"meta\": {\"version\": \"https://jsonfeed.org/version/1\"}}"), FEED_NONE},
+        {"json feed version after nested braces and quotes",
+         S("{\"items\": [{\"title\": \"}{\\\"version\\\"\"}], \"version\" : "
+           "\"https://jsonfeed.org/version/1\"}"),
+         FEED_JSON},
         {"urlset", S("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset "
                      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>http://a/"
                      "</loc></url></urlset>"),
