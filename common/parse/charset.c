@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chardet.h"
 #include "text.h"
 
 /* Copies the value of a charset= parameter found in s[0..n) into out (lower-case), or "". */
@@ -130,6 +131,10 @@ void charset_detect(const char *content_type, const char *body, size_t len,
         meta_charset(body, len, cs, sizeof(cs));
         if (cs[0] && charset_known(charset_alias(cs)))
             encoding = charset_alias(cs);
+        else if (!cs[0] && chardet_guess(body, len, cs) && strcmp(cs, "utf-8") != 0 &&
+                 charset_known(charset_alias(cs)))
+            encoding = charset_alias(cs); /* named nowhere; "utf-8" for invalid bytes would
+                                           * make libxml2 stop at the first one */
     }
     if (encoding)
         snprintf(out->name, sizeof(out->name), "%s", latin1_choice(encoding, body, len));

@@ -106,10 +106,9 @@ static bool is_gzip(const char *body, size_t len)
  * a BOM: at most cap bytes into buf, their count returned. */
 static size_t sniff(const char *body, size_t len, char *buf, size_t cap)
 {
-    char cs[64];
-    feed_decode_charset(body, len < 4096 ? len : 4096, NULL, cs);
-    size_t unit = strncmp(cs, "UTF-32", 6) == 0 ? 4 : strncmp(cs, "UTF-16", 6) == 0 ? 2 : 1;
-    bool le = strstr(cs, "LE") != NULL;
+    const char *wide = feed_decode_wide(body, len);
+    size_t unit = !wide ? 1 : strncmp(wide, "UTF-32", 6) == 0 ? 4 : 2;
+    bool le = wide && strstr(wide, "LE") != NULL;
     size_t i = 0, n = 0;
     const unsigned char *b = (const unsigned char *)body;
     if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
@@ -139,6 +138,67 @@ static size_t past(const char *s, size_t i, size_t n, const char *close)
     return e ? (size_t)(e - s) + strlen(close) : n;
 }
 
+/* The index just past the JSON string that opens at s[i] ('"'), or n when it is not closed. */
+static size_t json_string_end(const char *s, size_t i, size_t n)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+static size_t json_space_end(const char *s, size_t i, size_t n)
+{
+    while (i < n && space(s[i]))
+        i++;
+    return i;
+}
+
+/* True when the JSON object that opens at s[i] ('{') has a member "version" at its top level
+ * whose string value names the JSON Feed version URL (with "\/" escapes or not). Strings and
+ * nested values are stepped over, so a document that merely mentions the URL, in a string or
+ * a nested object, is not taken for a feed. JSON has no member order: the whole body is
+ * scanned, in one pass with no allocation. */
+static bool json_feed_version(const char *s, size_t i, size_t n)
+{
+    int depth = 0;
+    bool key_next = false;
+    while (i < n) {
+        char c = s[i];
+        if (c == '"' && depth == 1 && key_next) {
+            size_t end = json_string_end(s, i, n);
+            bool version = end - i == 9 && memcmp(s + i, "\"version\"", 9) == 0;
+            i = json_space_end(s, end, n);
+            if (i < n && s[i] == ':')
+                i = json_space_end(s, i + 1, n);
+            key_next = false;
+            if (version && i < n && s[i] == '"') {
+                end = json_string_end(s, i, n);
+                if (memmem(s + i, end - i, "jsonfeed.org/version", 20) ||
+                    memmem(s + i, end - i, "jsonfeed.org\\/version", 21))
+                    return true;
+                i = end;
+            }
+            continue;
+        }
+        if (c == '"') {
+            i = json_string_end(s, i, n);
+            continue;
+        }
+        if (c == '{' || c == '[')
+            key_next = ++depth == 1;
+        else if ((c == '}' || c == ']') && --depth <= 0)
+            return false;
+        else if (c == ',' && depth == 1)
+            key_next = true;
+        i++;
+    }
+    return false;
+}
+
 static enum feed_kind detect_plain(const char *body, size_t len)
 {
     size_t cap = len < DETECT_SCAN_BYTES ? len : DETECT_SCAN_BYTES;
@@ -151,10 +211,10 @@ static enum feed_kind detect_plain(const char *body, size_t len)
     while (i < n && space(s[i]))
         i++;
     if (i < n && s[i] == '{') {
-        /* The version URL is usually first, but JSON has no order: look through the body
-         * (with "\/" escapes, as some writers do). */
-        if (memmem(body, len, "jsonfeed.org/version", 20) ||
-            memmem(body, len, "jsonfeed.org\\/version", 21))
+        /* Read in the body itself (the sniffed copy stops at 64 KB; the version member may
+         * come last): its first '{' is this one, after a BOM or blanks. */
+        const char *brace = memchr(body, '{', len);
+        if (brace && json_feed_version(body, (size_t)(brace - body), len))
             k = FEED_JSON;
         goto out;
     }

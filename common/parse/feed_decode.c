@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "chardet.h"
 #include "utf8.h"
 
 /* ---- the charset ----------------------------------------------------------------------- */
@@ -116,10 +117,9 @@ static const char *usable_charset(const char *label)
     return label;
 }
 
-/* UTF-16 or UTF-32 from a BOM or from where the NULs of "<?xml" or leading whitespace fall;
- * NULL when the body is 8-bit. *bom is set to the BOM's length. */
-static const char *wide_charset(const unsigned char *b, size_t len)
+const char *feed_decode_wide(const char *body, size_t len)
 {
+    const unsigned char *b = (const unsigned char *)body;
     if (len >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0)
         return "UTF-32LE";
     if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF)
@@ -141,9 +141,25 @@ static const char *wide_charset(const unsigned char *b, size_t len)
     return NULL;
 }
 
+/* True when s holds at least one valid UTF-8 sequence of two bytes or more. */
+static bool has_utf8_sequence(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k >= 2)
+            return true;
+        i += k ? k : 1;
+    }
+    return false;
+}
+
 void feed_decode_charset(const char *body, size_t len, const char *content_type, char name[64])
 {
-    const char *wide = wide_charset((const unsigned char *)body, len);
+    const char *wide = feed_decode_wide(body, len);
     const char *cs = NULL;
     char label[64];
     if (wide) {
@@ -157,8 +173,14 @@ void feed_decode_charset(const char *body, size_t len, const char *content_type,
             declared_charset(body, len, label);
             cs = usable_charset(label);
         }
+        if (!cs && !label[0] && chardet_guess(body, len, label))
+            cs = usable_charset(label); /* named nowhere: Big5, KOI8-R ... feeds exist */
         if (!cs)
             cs = "windows-1252"; /* what browsers and feed readers fall back to */
+        /* Said to be UTF-8, yet not one of its bytes above 0x7F is part of a UTF-8 sequence:
+         * Latin-1 text under a wrong label ("caf\xe9"), not UTF-8 with a few bad bytes. */
+        if (strcmp(cs, "utf-8") == 0 && !has_utf8_sequence(body, len))
+            cs = "windows-1252";
     }
     snprintf(name, 64, "%s", cs);
 }

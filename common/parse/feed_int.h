@@ -34,10 +34,17 @@ char *feed_decode_xml(const char *body, size_t len, const char *content_type, si
 /* The charset feed_decode_xml reads body with, into name (for iconv): a BOM; else UTF-16/32
  * by the byte pattern of the first characters; else UTF-8 when the whole body is valid UTF-8
  * (a feed that is valid UTF-8 but declares another charset is mislabelled: the other way round
- * almost never happens); else the Content-Type charset; else the XML declaration's; else
- * windows-1252. Labels are read as browsers read them (ISO-8859-1 is windows-1252). */
+ * almost never happens); else the Content-Type charset; else the XML declaration's; else,
+ * when neither names one, libuchardet's guess; else windows-1252. Labels are read as
+ * browsers read them (ISO-8859-1 is windows-1252), and a UTF-8 label on bytes that hold not
+ * one UTF-8 sequence as windows-1252 (Latin-1 text under a wrong label). */
 void feed_decode_charset(const char *body, size_t len, const char *content_type,
                          char name[64]);
+
+/* UTF-16 or UTF-32 ("UTF-16LE", ...) from a BOM or from where the NULs of "<?xml" or leading
+ * whitespace fall; NULL when the body is 8-bit. Detection needs no more than this: the width
+ * of a character, not a charset (libuchardet costs ~60 ns a byte, too much for every page). */
+const char *feed_decode_wide(const char *body, size_t len);
 
 /* How an element's content is written. */
 enum feed_text_mode {

@@ -283,6 +283,37 @@ static void test_repair_growth(void)
     }
 }
 
+/* A page that names its charset nowhere (no header charset, no <meta>) and is not UTF-8:
+ * html5lib's Big5 detection sample, read as Big5 by the charset detector rather than as the
+ * Latin-1 libxml2 would fall back to. */
+static void test_undeclared_charset(void)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tricky/html5lib-encoding/chardet/test_big5.txt",
+             TRAWL_CORPUS_DIR);
+    size_t len = 0;
+    char *big5 = check_read_file(path, &len);
+    CHECK(big5 != NULL);
+    if (!big5)
+        return;
+    static const char head[] = "<html><head><title>t</title></head><body><article><p>";
+    static const char tail[] = "</p></article></body></html>";
+    char *page = malloc(sizeof(head) + len + sizeof(tail));
+    memcpy(page, head, sizeof(head) - 1);
+    memcpy(page + sizeof(head) - 1, big5, len);
+    memcpy(page + sizeof(head) - 1 + len, tail, sizeof(tail));
+    struct extract_opts o = {.max_links = 5000};
+    json_t *rec = json_object();
+    extract_html(page, strlen(page), "text/html", "http://example.com/", &o, rec);
+    const char *text = json_string_value(json_object_get(rec, "text"));
+    /* "道可道，非常道" (the Tao Te Ching's first line) */
+    CHECK(text && strstr(text, "\xE9\x81\x93\xE5\x8F\xAF\xE9\x81\x93\xEF\xBC\x8C\xE9\x9D\x9E"
+                               "\xE5\xB8\xB8\xE9\x81\x93"));
+    json_decref(rec);
+    free(page);
+    free(big5);
+}
+
 /* ---- unit cases: dates, JSON-LD, bylines, text options ---------------------------------- */
 
 static void test_dates(void)
@@ -1085,6 +1116,7 @@ int main(int argc, char **argv)
     test_cases();
     test_stopped_parser();
     test_repair_growth();
+    test_undeclared_charset();
     test_dates();
     test_jsonld();
     test_bylines();

@@ -4,6 +4,7 @@
  * rss-parser, gofeed and feedparser ship with them. */
 #define _GNU_SOURCE /* memmem */
 #include <dirent.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,16 @@ static void test_detect(void)
          S(" {\"title\": \"x\", \"items\": [], \"version\": \"https:\\/\\/jsonfeed.org\\/version\\/1\"}"),
          FEED_JSON},
         {"other json", S("{\"version\": 2, \"items\": []}"), FEED_NONE},
+        {"json mentioning the version url",
+         S("{\"note\": \"see https://jsonfeed.org/version/1.1\", \"items\": []}"), FEED_NONE},
+        {"json quoting a version member",
+         S("{\"note\": \"\\\"version\\\": \\\"https://jsonfeed.org/version/1\\\"\"}"), FEED_NONE},
+        {"json feed version nested",
+         S("{\"meta\": {\"version\": \"https://jsonfeed.org/version/1\"}}"), FEED_NONE},
+        {"json feed version after nested braces and quotes",
+         S("{\"items\": [{\"title\": \"}{\\\"version\\\"\"}], \"version\" : "
+           "\"https://jsonfeed.org/version/1\"}"),
+         FEED_JSON},
         {"urlset", S("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset "
                      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>http://a/"
                      "</loc></url></urlset>"),
@@ -424,8 +435,15 @@ static void test_bounds_and_bytes(void)
          "<\0/\0t\0i\0t\0l\0e\0>\0<\0/\0c\0h\0a\0n\0n\0e\0l\0>\0<\0/\0r\0s\0s\0>\0",
          NULL, NULL, 0, {"title", "\xC3\xA9"});
     CASE("invalid utf-8 in a utf-8 feed", "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>"
-                                          "<channel><title>a\xFF" "b\x01" "c</title></channel></rss>",
-         NULL, NULL, 0, {"title", "a\xEF\xBF\xBD" "bc"});
+                                          "<channel><title>a\xFF" "b\x01" "c\xC3\xA9</title>"
+                                          "</channel></rss>",
+         NULL, NULL, 0, {"title", "a\xEF\xBF\xBD" "bc\xC3\xA9"});
+    /* Declared UTF-8 with not one UTF-8 sequence: Latin-1 bytes under a wrong label. */
+    CASE("latin-1 declared utf-8", "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
+                                   "<title>caf\xE9 \x93q\x94</title></channel></rss>",
+         NULL, NULL, 0, {"title", "caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D"});
+    CASE("latin-1 with a utf-8 header", "<rss><channel><title>caf\xE9</title></channel></rss>",
+         "application/rss+xml; charset=utf-8", NULL, 0, {"title", "caf\xC3\xA9"});
 
     /* gzip: parsed like the plain body; garbage gzip is an error. */
     static const char plain[] = "<rss><channel><title>Z</title></channel></rss>";
@@ -521,6 +539,7 @@ struct corpus {
     struct tally count, title, link, id;
     int files, parsed, with_expect, quirks;
     int fp_checked, fp_agreed, fp_unchecked;
+    struct tally chardet; /* feedparser's undeclared-encoding files */
 };
 
 /* Reads an expectation file: JSON, or JSON written in ISO-8859-1 (rssparser-encoding's is). */
@@ -790,6 +809,84 @@ static void feedparser_expect(struct corpus *c, const char *file, const char *he
     c->fp_unchecked++;
 }
 
+/* body (len bytes) in charset cs converted to UTF-8 by iconv, or NULL when iconv cannot
+ * convert every byte: the reference reading of a file whose encoding feedparser names. */
+static char *iconv_utf8(const char *body, size_t len, const char *cs, size_t *out_len)
+{
+    iconv_t cd = iconv_open("UTF-8", cs);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    size_t cap = len * 4 + 1, room = cap;
+    char *out = malloc(cap), *w = out, *in = (char *)body;
+    size_t left = len;
+    size_t r = iconv(cd, &in, &left, &w, &room);
+    iconv_close(cd);
+    if (r == (size_t)-1 || left) {
+        free(out);
+        return NULL;
+    }
+    *out_len = cap - room;
+    return out;
+}
+
+/* How many bytes of s to print for at most max bytes without splitting a character. */
+static int utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return (int)n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return (int)max;
+}
+
+/* The first text a chardet file carries: the feed's title, else item 0's title, else its
+ * summary (each of the 8 files has one of them, in its non-ASCII script). */
+static const char *first_text(json_t *feed)
+{
+    json_t *item0 = json_array_get(json_object_get(feed, "items"), 0);
+    const char *s = json_string_value(json_object_get(feed, "title"));
+    if (!s)
+        s = json_string_value(json_object_get(item0, "title"));
+    if (!s)
+        s = json_string_value(json_object_get(item0, "summary"));
+    return s;
+}
+
+/* feedparser's "bozo and encoding == 'X'" on a file that declares no encoding: feedparser
+ * names the charset its detector must find. Ours agrees when the first text we read equals
+ * the one read from the file converted from X by iconv (the reference), which must hold a
+ * non-ASCII character for the comparison to mean anything. */
+static void chardet_expect(struct corpus *c, const char *file, const char *head,
+                           const char *body, size_t len, json_t *ours)
+{
+    char cs[64] = "";
+    const char *e = strstr(head, "encoding == ");
+    c->chardet.compared++;
+    if (!e || !py_string(e + 12, cs, sizeof(cs))) {
+        printf("  miss %s: no encoding expectation\n", file);
+        return;
+    }
+    size_t ulen = 0;
+    char *u = iconv_utf8(body, len, cs, &ulen);
+    json_t *ref = NULL;
+    if (u)
+        feed_parse(u, ulen, NULL, CORPUS_BASE, NULL, &ref);
+    const char *want = first_text(ref), *got = first_text(ours);
+    bool non_ascii = false;
+    for (const char *p = want; p && *p && !non_ascii; p++)
+        non_ascii = (unsigned char)*p >= 0x80;
+    if (non_ascii && got && strcmp(got, want) == 0) {
+        c->chardet.agreed++;
+    } else {
+        printf("  miss %s: read as %s\n    got:  %.*s\n    want: %.*s\n", file, cs,
+               utf8_cut(got ? got : "(null)", 120), got ? got : "(null)",
+               utf8_cut(want ? want : "(no reference)", 120), want ? want : "(no reference)");
+    }
+    json_decref(ref);
+    free(u);
+}
+
 /* The Content-type feedparser's test would have sent ("Header: Content-type: ..."). */
 static void header_of(const char *head, char *out, size_t cap)
 {
@@ -895,6 +992,8 @@ static void test_corpus(void)
         }
         if (feedparser)
             feedparser_expect(&c, names[i], head, out);
+        if (strncmp(names[i], "feedparser-illformed-chardet-", 29) == 0)
+            chardet_expect(&c, names[i], head, body, len, out);
         json_decref(out);
         free(head);
         free(body);
@@ -915,7 +1014,12 @@ static void test_corpus(void)
     printf("corpus: feedparser expectations: %d checked, %d agree, %d not checked "
            "(encoding names, bozo, geo)\n",
            c.fp_checked, c.fp_agreed, c.fp_unchecked);
+    printf("corpus: undeclared non-Latin encodings (feedparser's chardet files): %d/%d read as "
+           "the named charset (%.1f%%)\n",
+           c.chardet.agreed, c.chardet.compared, rate(&c.chardet));
     CHECK(c.files >= 318);
+    CHECK_EQ(c.chardet.compared, 8);
+    CHECK_EQ(c.chardet.agreed, c.chardet.compared);
     CHECK(rate(&c.title) >= 95.0);
     CHECK(rate(&c.link) >= 95.0);
 }
