@@ -14,7 +14,8 @@
 #include "feed_int.h"
 
 #define DETECT_GZIP_BYTES (64u << 10) /* feed_detect inflates this much of a gzip body */
-#define DETECT_SCAN_BYTES (64u << 10) /* and looks this far for the root element */
+#define DETECT_FIRST_BYTES (4u << 10) /* looks this far for the root element first, */
+#define DETECT_SCAN_BYTES (64u << 10)  /* and this far when the prolog is longer */
 
 /* ---- gzip ------------------------------------------------------------------------------- */
 
@@ -199,24 +200,22 @@ static bool json_feed_version(const char *s, size_t i, size_t n)
     return false;
 }
 
-static enum feed_kind detect_plain(const char *body, size_t len)
+/* The kind of an 8-bit view s (n bytes) of body: a JSON Feed (read in body itself), or the
+ * root element after the XML prolog. *more is set when the view ended before that could be
+ * told (a prolog longer than the view, a name cut at its end). */
+static enum feed_kind detect_sniffed(const char *s, size_t n, const char *body, size_t len,
+                                     bool *more)
 {
-    size_t cap = len < DETECT_SCAN_BYTES ? len : DETECT_SCAN_BYTES;
-    char *s = malloc(cap ? cap : 1);
-    if (!s)
-        return FEED_NONE;
-    size_t n = sniff(body, len, s, cap);
-    enum feed_kind k = FEED_NONE;
+    *more = false;
     size_t i = 0;
     while (i < n && space(s[i]))
         i++;
     if (i < n && s[i] == '{') {
-        /* Read in the body itself (the sniffed copy stops at 64 KB; the version member may
-         * come last): its first '{' is this one, after a BOM or blanks. */
+        /* Read in the body itself (the version member may come last): its first '{' is this
+         * one, after a BOM or blanks. */
         const char *brace = memchr(body, '{', len);
-        if (brace && json_feed_version(body, (size_t)(brace - body), len))
-            k = FEED_JSON;
-        goto out;
+        return brace && json_feed_version(body, (size_t)(brace - body), len) ? FEED_JSON
+                                                                            : FEED_NONE;
     }
     while (i < n) {
         while (i < n && space(s[i]))
@@ -242,6 +241,8 @@ static enum feed_kind detect_plain(const char *body, size_t len)
             size_t a = ++i;
             while (i < n && !space(s[i]) && s[i] != '>' && s[i] != '/')
                 i++;
+            if (i >= n)
+                break; /* the name may go on past the view */
             const char *name = s + a, *colon = memchr(name, ':', i - a);
             size_t nlen = i - a;
             if (colon) {
@@ -256,12 +257,32 @@ static enum feed_kind detect_plain(const char *body, size_t len)
                          {"sitemapindex", FEED_SITEMAP}};
             for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++)
                 if (strlen(roots[r].name) == nlen && strncasecmp(name, roots[r].name, nlen) == 0)
-                    k = roots[r].kind;
-            break;
+                    return roots[r].kind;
+            return FEED_NONE;
         }
     }
-out:
-    free(s);
+    *more = i >= n;
+    return FEED_NONE;
+}
+
+static enum feed_kind detect_plain(const char *body, size_t len)
+{
+    /* The first 4 KB tell nearly every body; only a longer prolog is read to 64 KB. Sniffing
+     * the whole 64 KB of every page was a twentieth of a feed's parse. */
+    size_t caps[] = {DETECT_FIRST_BYTES, DETECT_SCAN_BYTES};
+    enum feed_kind k = FEED_NONE;
+    for (size_t c = 0; c < 2; c++) {
+        size_t cap = len < caps[c] ? len : caps[c];
+        char *s = malloc(cap ? cap : 1);
+        if (!s)
+            return FEED_NONE;
+        size_t n = sniff(body, len, s, cap);
+        bool more;
+        k = detect_sniffed(s, n, body, len, &more);
+        free(s);
+        if (!more || cap == len || cap == DETECT_SCAN_BYTES)
+            break;
+    }
     return k;
 }
 

@@ -4,6 +4,7 @@
 #include "feed_int.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -88,24 +89,48 @@ static bool has_element_children(xmlNodePtr el)
     return false;
 }
 
-/* Elements after which text does not run on: "<p>a</p><p>b</p>" reads "a b", not "ab". */
+/* name in lower case into low (ASCII letters only change); false when it is longer than
+ * any name the tables below hold. */
+static bool lower_name(const char *name, char low[12])
+{
+    size_t n = 0;
+    for (; name[n]; n++) {
+        if (n == 11)
+            return false;
+        char c = name[n];
+        low[n] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    low[n] = '\0';
+    return true;
+}
+
+static int cmp_name(const void *key, const void *entry)
+{
+    return strcmp(key, *(const char *const *)entry);
+}
+
+/* Elements after which text does not run on: "<p>a</p><p>b</p>" reads "a b", not "ab".
+ * Sorted, for bsearch: this runs twice per element of every summary. */
 static bool is_block(const char *name)
 {
     static const char *const blocks[] = {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-        "img", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr",
-        "ul", "iframe", "video", "audio", "object", "embed", "body", "html", "title"};
-    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-        if (strcasecmp(name, blocks[i]) == 0)
-            return true;
-    return false;
+        "address", "article", "aside", "audio", "blockquote", "body", "br", "dd", "div", "dl",
+        "dt", "embed", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
+        "header", "hr", "html", "iframe", "img", "li", "main", "nav", "object", "ol", "p",
+        "pre", "section", "table", "td", "th", "title", "tr", "ul", "video"};
+    char low[12];
+    return lower_name(name, low) &&
+           bsearch(low, blocks, sizeof(blocks) / sizeof(blocks[0]), sizeof(blocks[0]),
+                   cmp_name) != NULL;
 }
 
 static bool is_skipped(const char *name)
 {
-    return strcasecmp(name, "script") == 0 || strcasecmp(name, "style") == 0 ||
-           strcasecmp(name, "noscript") == 0 || strcasecmp(name, "template") == 0;
+    static const char *const skipped[] = {"noscript", "script", "style", "template"};
+    char low[12];
+    return lower_name(name, low) &&
+           bsearch(low, skipped, sizeof(skipped) / sizeof(skipped[0]), sizeof(skipped[0]),
+                   cmp_name) != NULL;
 }
 
 /* The text of el's descendants read as markup, without recursion (markup can be deep). */
@@ -140,21 +165,67 @@ static void markup_text(struct text *t, xmlNodePtr el)
     }
 }
 
+/* Escaped HTML is read by the HTML parser's SAX events, with no tree: an escaped summary in
+ * every item made building and freeing a document per summary a quarter of a feed's parse.
+ * The events are the ones the tree would be built from, so the text is markup_text's. */
+struct html_text {
+    struct text *t;
+    unsigned skipped;           /* depth inside script, style, ...: their text is not read */
+};
+
+static void html_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+    struct html_text *h = ctx;
+    (void)atts;
+    if (h->skipped || is_skipped((const char *)name))
+        h->skipped++;
+    else if (is_block((const char *)name))
+        text_add(h->t, " ", 1);
+}
+
+static void html_end(void *ctx, const xmlChar *name)
+{
+    struct html_text *h = ctx;
+    if (h->skipped)
+        h->skipped--;
+    else if (is_block((const char *)name))
+        text_add(h->t, " ", 1);
+}
+
+static void html_chars(void *ctx, const xmlChar *s, int n)
+{
+    struct html_text *h = ctx;
+    if (!h->skipped && n > 0)
+        text_add(h->t, (const char *)s, (size_t)n);
+}
+
 void feed_text_html(struct text *t, const char *html, size_t len)
 {
     if (len == 0)
         return;
     if (len > FEED_MAX_RAW_BYTES)
         len = FEED_MAX_RAW_BYTES;
-    htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-    if (!doc) {
+    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, (int)len);
+    if (!ctxt) {
         text_add(t, html, len);
         return;
     }
-    markup_text(t, (xmlNodePtr)doc);
-    xmlFreeDoc(doc);
+    struct html_text h = {t, 0};
+    htmlSAXHandler sax = {0};
+    sax.startElement = html_start;
+    sax.endElement = html_end;
+    sax.characters = html_chars;
+    sax.cdataBlock = html_chars; /* script and style content: skipped by depth */
+    sax.initialized = 1;
+    *ctxt->sax = sax;           /* the context owns its handler: overwrite, do not replace */
+    ctxt->userData = &h;
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                 HTML_PARSE_NONET);
+    xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8); /* our text is UTF-8 already */
+    htmlParseDocument(ctxt);
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    htmlFreeParserCtxt(ctxt);
 }
 
 /* True when s reads as markup: a tag ("<p", "</", "<!") or a reference ("&amp;", "&#39;").
