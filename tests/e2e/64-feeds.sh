@@ -193,6 +193,15 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
+# wait_round_2 SECONDS LOG -- waits for a polling producer's second round in LOG.
+wait_round_2() {
+    local deadline=$((SECONDS + $1))
+    until grep -q 'round n=2 ' "$2"; do
+        ((SECONDS < deadline)) || e2e_fail "no second round: $(cat "$2")"
+        sleep 0.5
+    done
+}
+
 # Polling: two rounds of --every 10 with a worker running. Every feed was polled just now
 # (due at once: these messages had no "poll"), so round 1 enqueues all four; each round
 # accounts for every feed (enqueued, not due, or still queued).
@@ -201,11 +210,7 @@ wpid=$!
 "$BUILD/producer/trawl-producer" --prefix "$prefix" --every 10 --every-max 40 \
     "$dir/feeds.jsonl" 2>"$dir/producer-poll.log" &
 ppid=$!
-deadline=$((SECONDS + 60))
-until grep -q 'round n=2 ' "$dir/producer-poll.log"; do
-    ((SECONDS < deadline)) || e2e_fail "no second round: $(cat "$dir/producer-poll.log")"
-    sleep 0.5
-done
+wait_round_2 60 "$dir/producer-poll.log"
 kill -TERM "$ppid" "$wpid"
 e2e_wait_pids 40 "$ppid" "$wpid"
 grep ' round ' "$dir/producer-poll.log"
@@ -227,11 +232,7 @@ e2e_dump "$prefix" records "$dir/records-poll.jsonl"
 "$BUILD/producer/trawl-producer" --prefix "$prefix-idle" --every 10 "$dir/feeds.jsonl" \
     2>"$dir/producer-idle.log" &
 ipid=$!
-deadline=$((SECONDS + 40))
-until grep -q 'round n=2 ' "$dir/producer-idle.log"; do
-    ((SECONDS < deadline)) || e2e_fail "no second round: $(cat "$dir/producer-idle.log")"
-    sleep 0.5
-done
+wait_round_2 40 "$dir/producer-idle.log"
 kill -TERM "$ipid"
 e2e_wait_pids 20 "$ipid"
 grep -q 'round n=2 enqueued=0 not_due=0 still_queued=4 ' "$dir/producer-idle.log" ||
