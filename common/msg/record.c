@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_out.h"
 #include "utf8.h"
 
 static json_t *string_or_null(const char *s)
@@ -145,5 +146,5 @@ void dead_letter_cleanup(struct dead_letter *d)
 
 char *record_dump(const json_t *obj)
 {
-    return json_dumps(obj, JSON_COMPACT);
+    return json_out_compact(obj, NULL);
 }

@@ -48,7 +48,8 @@ int dead_letter_parse(const char *body, size_t len, struct dead_letter *out, cha
 
 void dead_letter_cleanup(struct dead_letter *d);
 
-/* Serialises obj compactly (caller frees), or NULL when out of memory. */
+/* Serialises obj compactly (caller frees), or NULL when out of memory: json_dumps' text,
+ * written by json_out_compact (json_out.h says why). */
 char *record_dump(const json_t *obj);
 
 #endif

@@ -820,9 +820,10 @@ static bool out_put(struct out *o, const char *s, size_t n)
 
 static void out_text(struct out *o, const char *s, size_t n, bool pre)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n && !o->full) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
         if (text_is_space(c) || c == 0x7F) {
             if (pre && c == '\n' && o->len > 0 && o->pending < 1)
                 o->pending = 1;
@@ -831,14 +832,34 @@ static void out_text(struct out *o, const char *s, size_t n, bool pre)
             i++;
             continue;
         }
-        const char *bytes;
-        size_t blen, k = utf8_next(s + i, n - i, &bytes, &blen);
         if (o->len > 0 && o->pending)
             out_put(o, o->pending == 2 ? "\n\n" : "\n", (size_t)o->pending);
         else if (o->len > 0 && o->space)
             out_put(o, " ", 1);
         o->pending = 0;
         o->space = false;
+        if (c < 0x80) {
+            /* A run of printable ASCII goes out in one copy (one byte a character); what does
+             * not fit under max ends the text there, the first character left out counted as
+             * the one-at-a-time path counts it. */
+            size_t end = i + 1;
+            while (end < n && u[end] > ' ' && u[end] < 0x7F)
+                end++;
+            size_t run = end - i, room = o->full ? 0 : o->max - o->len;
+            if (run > room) {
+                if (room)
+                    out_put(o, s + i, room);
+                o->full = true;
+                o->chars += room + 1;
+                break;
+            }
+            out_put(o, s + i, run);
+            o->chars += run;
+            i = end;
+            continue;
+        }
+        const char *bytes;
+        size_t blen, k = utf8_next(s + i, n - i, &bytes, &blen);
         out_put(o, bytes, blen);
         o->chars++;
         i += k;

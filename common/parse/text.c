@@ -32,11 +32,6 @@ static bool text_reserve(struct text *t, size_t more)
     return false;
 }
 
-bool text_is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c < 0x20;
-}
-
 void text_add(struct text *t, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;

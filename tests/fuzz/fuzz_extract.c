@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "extract.h"
+#include "json_out.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -114,8 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_object_set_new(seen, u, json_true());
     }
     json_decref(seen);
-    char *dump = json_dumps(rec, 0);
+    /* The record as the worker publishes it: json_out, which must write what jansson does
+     * (and jansson fails on invalid UTF-8, so this also proves every string valid). */
+    char *dump = json_dumps(rec, JSON_COMPACT);
     REQUIRE(dump, "record serialises");
+    size_t out_len = 0;
+    char *out = json_out_compact(rec, &out_len);
+    REQUIRE(out && out_len == strlen(dump) && strcmp(out, dump) == 0,
+            "json_out_compact writes what json_dumps writes");
+    free(out);
     free(dump);
 
     /* The same metadata on every path: the default less its text, SAX, the tree. */

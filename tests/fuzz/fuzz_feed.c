@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "feed.h"
+#include "json_out.h"
 #include "url.h"
 #include "utf8.h"
 
@@ -97,6 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char *text = json_dumps(out, JSON_COMPACT);
     REQUIRE(text != NULL, "serialises");
+    char *ours = json_out_compact(out, NULL); /* how the worker writes the feed's record */
+    REQUIRE(ours && strcmp(ours, text) == 0, "json_out_compact writes what json_dumps writes");
+    free(ours);
     json_error_t err;
     json_t *back = json_loads(text, 0, &err);
     REQUIRE(back && json_equal(back, out), "valid JSON that reads back");
