@@ -17,8 +17,11 @@ head -n 200 "$SITE_DIR/urls.txt" >"$dir/urls.txt"
 closed=(http://127.0.0.1:1/closed-1 http://127.0.0.1:1/closed-2 http://127.0.0.2:1/closed-3)
 printf '%s\n' "${closed[@]}" >"$dir/closed.txt"
 cat "$dir/closed.txt" >>"$dir/urls.txt"
+# The programs link mimalloc: the synonym makes valgrind replace its malloc as it does glibc's,
+# and the suppressions file says what that leaves to ignore.
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
-    --errors-for-leak-kinds=definite,indirect --track-fds=no)
+    --errors-for-leak-kinds=definite,indirect --track-fds=no --soname-synonyms='somalloc=*mimalloc*'
+    --suppressions="$TRAWL_ROOT/tests/valgrind.supp")
 
 "${vg[@]}" --log-file="$dir/producer.vg" "$BUILD/producer/trawl-producer" --prefix "$prefix" \
     "$dir/urls.txt" 2>"$dir/producer.log" || e2e_fail "producer: $(cat "$dir/producer.vg")"

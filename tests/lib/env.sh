@@ -31,7 +31,7 @@ export TRAWL_ROOT
 
 TRAWL_DEPS_BUILD=(cmake pkg-config gcc libc6-dev librabbitmq-dev libcurl4-openssl-dev
                   libhiredis-dev libxml2-dev libjansson-dev libpsl-dev libxxhash-dev
-                  libuchardet-dev zlib1g-dev)
+                  libuchardet-dev libmimalloc-dev zlib1g-dev)
 TRAWL_DEPS_SERVERS=(rabbitmq-server redis-server nginx-light)
 TRAWL_DEPS_TOOLS=(python3 jq iproute2 procps curl)
 
