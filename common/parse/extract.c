@@ -204,7 +204,7 @@ static bool wide_start(const unsigned char *b, size_t len)
  * lose everything after them: a NUL byte ends the document, "<!-->" and "<!--->" (empty
  * comments to a browser) and a comment never closed swallow the rest. This returns a
  * repaired copy (malloc'd, length in *out_len), or NULL when the body needs none (the common
- * case: one memchr and one scan for "<!--"):
+ * case: one memchr for a NUL and one for the "!" of "<!--"):
  * - NUL bytes are dropped, as a browser's tree builder drops them in text; not in a body
  *   whose charset is UTF-16 or UTF-32, nor one that starts like them (wide_start), where
  *   NULs are part of the characters;
@@ -214,6 +214,21 @@ static bool wide_start(const unsigned char *b, size_t len)
  *   comment (libxml2 would drop the rest too) nor text (it once became "<! --", which
  *   libxml2 kept as text, and the marker showed in the record's "text"). Not simply
  *   dropped: the bytes either side could then join into a new "<!--" ("<<!--!--"). */
+/* The first "<!--" in [p, end), or NULL. Found from its '!', which HTML rarely has outside
+ * comments and the doctype: memchr skips a page in a few thousand instructions, where
+ * memmem took ~55,000 for the ~45 KB of a bench page, on every page. */
+static const char *find_comment_open(const char *p, const char *end)
+{
+    for (const char *q = p + 1; q + 2 < end; q++) {
+        q = memchr(q, '!', (size_t)(end - 2 - q));
+        if (!q)
+            return NULL;
+        if (q[-1] == '<' && q[1] == '-' && q[2] == '-')
+            return q - 1;
+    }
+    return NULL;
+}
+
 static char *repair_body(const char *body, size_t len, const char *encoding, size_t *out_len)
 {
     bool wide = (encoding && (strstr(encoding, "16") || strstr(encoding, "32") ||
@@ -223,7 +238,7 @@ static char *repair_body(const char *body, size_t len, const char *encoding, siz
     /* Comments that need work: up to the first unclosed one (all later ones are too). */
     bool comments = false;
     for (const char *p = body, *end = body + len;;) {
-        const char *c = memmem(p, (size_t)(end - p), "<!--", 4);
+        const char *c = find_comment_open(p, end);
         if (!c)
             break;
         const char *q = c + 4;
