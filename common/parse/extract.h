@@ -46,8 +46,10 @@ struct extract_opts {
  * Metadata (the same on both paths; the order of each cascade, first found wins):
  * - title: the headline. JSON-LD Article (or a subtype) "name"/"headline" (the one closer to
  *   the <title> or <h1> when they differ); meta dc.title, og:title, name=title, twitter:title,
- *   parsely-title, as the publisher wrote them; else <title> with the site and section part
- *   removed (extract_meta.c says when); else the first <h1>. Never null when any is present.
+ *   parsely-title, as the publisher wrote them but for the site's name beside the headline
+ *   when site_name (og:site_name, JSON-LD publisher) is that name; else <title> with the
+ *   site and section part removed (extract_meta.c says when); else the first <h1>. Never
+ *   null when any is present.
  * - site_name: og:site_name, JSON-LD publisher name, else the part removed from <title>.
  * - author: JSON-LD author(s) (strings, Person objects, arrays: joined with ", "), meta
  *   author / article:author / dc.creator / parsely-author, rel=author text, itemprop=author,

@@ -372,6 +372,15 @@ static bool strip_site(const char *title, const char *site, char **head, char **
     return false;
 }
 
+char *meta_strip_site(const char *headline, const char *site)
+{
+    char *head = NULL, *removed = NULL;
+    if (!strip_site(headline, site, &head, &removed))
+        return NULL;
+    free(removed);
+    return head;
+}
+
 /* A part of the title between separators: [start, end), spaces included. */
 struct span {
     size_t start, end;

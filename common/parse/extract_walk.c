@@ -772,13 +772,19 @@ void walk_set_found(json_t *record, struct walk *w, const char *final_url, size_
     const char *site = w->f[F_SITE].str ? w->f[F_SITE].str : ld.publisher;
     char *removed = NULL, *cleaned = NULL;
     const char *head = ld.found ? ld_title(&ld, title, h1, nh1) : NULL;
-    if (!head || !has_text(head))
+    if (!head || !has_text(head)) {
         head = w->f[F_TITLE].str;
+        /* og:title and friends as the publisher wrote them, less the site's own name when
+         * the page names the site and the headline carries it ("Storm hits | The Gazette") */
+        if (head && site && (cleaned = meta_strip_site(head, site)))
+            head = cleaned;
+    }
     /* A headline the publisher gave apart (JSON-LD, og:title): a <title> that is it with
      * the site beside it names the site. */
     if (!site && head && has_text(head) && title)
         removed = meta_site_from_title(title, head);
     if ((!head || !has_text(head)) && title) {
+        free(cleaned);
         cleaned = meta_clean_title(title, site, (const char *const *)h1, nh1, &removed);
         head = cleaned;
     }

@@ -148,6 +148,12 @@ char *meta_clean_title(const char *title, const char *site, const char *const *h
  * Headline", sections between dropped. Malloc'd, or NULL when the title is not so made. */
 char *meta_site_from_title(const char *title, const char *headline);
 
+/* A headline the publisher gave (og:title, twitter:title, ...) without the site's name they
+ * sometimes put beside it: "Headline | Site" or "Site - Headline" where `site` is exactly the
+ * page's own og:site_name or JSON-LD publisher (case-insensitive). Malloc'd, or NULL when
+ * there is no such part (nothing else is ever removed). */
+char *meta_strip_site(const char *headline, const char *site);
+
 /* True when s (trimmed) looks like a URL rather than a name. */
 bool meta_is_url(const char *s);
 

@@ -507,6 +507,26 @@ static void test_titles(void)
          "Short one", NULL},
         {"<meta property=og:title content='Short one'><title>Short one</title>", "Short one",
          NULL},
+        /* og:title less the site's own name when the page names the site, either end */
+        {"<meta property=og:site_name content='The Gazette'>"
+         "<meta property=og:title content='Storm hits the coast | The Gazette'>",
+         "Storm hits the coast", "The Gazette"},
+        {"<meta property=og:site_name content='The Gazette'>"
+         "<meta property=og:title content='the gazette - Storm hits the coast'>",
+         "Storm hits the coast", "The Gazette"},
+        {"<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"publisher\": "
+         "{\"@type\": \"Organization\", \"name\": \"The Gazette\"}}</script>"
+         "<meta name=twitter:title content='Storm hits the coast :: The Gazette'>",
+         "Storm hits the coast", "The Gazette"},
+        /* ... and nothing else: no site named, another name, or no separator */
+        {"<meta property=og:title content='Storm hits the coast | The Gazette'>",
+         "Storm hits the coast | The Gazette", NULL},
+        {"<meta property=og:site_name content='The Gazette'>"
+         "<meta property=og:title content='Storm hits the coast | The Gazette Weekly'>",
+         "Storm hits the coast | The Gazette Weekly", "The Gazette"},
+        {"<meta property=og:site_name content='The Gazette'>"
+         "<meta property=og:title content='Storm hits The Gazette'>",
+         "Storm hits The Gazette", "The Gazette"},
     };
     struct extract_opts o = {.max_links = 100};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -835,9 +855,12 @@ static void fold_byline(char *s)
 
 /* Pages of the corpus whose title, compared with Readability's after squashing whitespace,
  * is exactly right. Every page with an expected title counts; a miss is printed and stays a
- * miss (no list of excused pages). This is the rate the headline cascade reaches (the miss,
- * v8-blog, is Readability dropping a prefix before ": "): a change that lowers it fails. */
-#define CORPUS_TITLES_EQUAL_MIN 103
+ * miss (no list of excused pages). This is the rate the headline cascade reaches: a change
+ * that lowers it fails. Of the five misses, four are og:title with the site's own name in it
+ * ("How to Build a Terrarium | eHow", og:site_name "eHow"), which Readability keeps whole and
+ * trawl takes off, as a reader's headline would; v8-blog is Readability dropping a prefix
+ * before ": ". */
+#define CORPUS_TITLES_EQUAL_MIN 99
 
 /* Bylines and publication dates that agree with Readability's (after fold_byline, and
  * after extract_date_norm on its date): the rates reached; Readability reads fewer sources
