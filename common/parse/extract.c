@@ -200,20 +200,6 @@ static bool wide_start(const unsigned char *b, size_t len)
     return len >= 2 && ((b[0] == '<' && b[1] == 0) || (b[0] == 0 && b[1] == '<'));
 }
 
-/* libxml2 2.9 stops at bytes and comments that browsers read past, so that a page would
- * lose everything after them: a NUL byte ends the document, "<!-->" and "<!--->" (empty
- * comments to a browser) and a comment never closed swallow the rest. This returns a
- * repaired copy (malloc'd, length in *out_len), or NULL when the body needs none (the common
- * case: one memchr for a NUL and one for the "!" of "<!--"):
- * - NUL bytes are dropped, as a browser's tree builder drops them in text; not in a body
- *   whose charset is UTF-16 or UTF-32, nor one that starts like them (wide_start), where
- *   NULs are part of the characters;
- * - "<!-->" and "<!--->" become "<!---->";
- * - a "<!--" with no "-->" after it becomes "<!---->", an empty comment: a browser would
- *   hide the rest of the page, we keep its links and text, so the opener must be neither a
- *   comment (libxml2 would drop the rest too) nor text (it once became "<! --", which
- *   libxml2 kept as text, and the marker showed in the record's "text"). Not simply
- *   dropped: the bytes either side could then join into a new "<!--" ("<<!--!--"). */
 /* The first "<!--" in [p, end), or NULL. Found from its '!', which HTML rarely has outside
  * comments and the doctype: memchr skips a page in a few thousand instructions, where
  * memmem took ~55,000 for the ~45 KB of a bench page, on every page. */
@@ -229,6 +215,20 @@ static const char *find_comment_open(const char *p, const char *end)
     return NULL;
 }
 
+/* libxml2 2.9 stops at bytes and comments that browsers read past, so that a page would
+ * lose everything after them: a NUL byte ends the document, "<!-->" and "<!--->" (empty
+ * comments to a browser) and a comment never closed swallow the rest. This returns a
+ * repaired copy (malloc'd, length in *out_len), or NULL when the body needs none (the common
+ * case: one memchr for a NUL and one for the "!" of "<!--"):
+ * - NUL bytes are dropped, as a browser's tree builder drops them in text; not in a body
+ *   whose charset is UTF-16 or UTF-32, nor one that starts like them (wide_start), where
+ *   NULs are part of the characters;
+ * - "<!-->" and "<!--->" become "<!---->";
+ * - a "<!--" with no "-->" after it becomes "<!---->", an empty comment: a browser would
+ *   hide the rest of the page, we keep its links and text, so the opener must be neither a
+ *   comment (libxml2 would drop the rest too) nor text (it once became "<! --", which
+ *   libxml2 kept as text, and the marker showed in the record's "text"). Not simply
+ *   dropped: the bytes either side could then join into a new "<!--" ("<<!--!--"). */
 static char *repair_body(const char *body, size_t len, const char *encoding, size_t *out_len)
 {
     bool wide = (encoding && (strstr(encoding, "16") || strstr(encoding, "32") ||
