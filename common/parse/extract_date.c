@@ -284,3 +284,36 @@ int extract_date_norm(const char *s, char *out, size_t outlen)
     }
     return 0;
 }
+
+/* A weekday's name ("Tue", "Tuesday", "tue."), then a comma or a space. */
+static bool weekday_name(const char *p)
+{
+    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (int i = 0; i < 7; i++) {
+        if (strncasecmp(p, names[i], 3) != 0)
+            continue;
+        p += 3;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+            p++;
+        if (*p == '.')
+            p++;
+        return *p == ',' || *p == ' ';
+    }
+    return false;
+}
+
+size_t extract_date_tail(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 1; i + 1 < n; i++) {
+        const char *p = s + i;
+        /* only where a date can start: parse_words would take any word for a weekday */
+        if (s[i - 1] != ' ' || *p == ' ' ||
+            !(is_digit(*p) || month_from_name(&p) >= 0 || weekday_name(s + i)))
+            continue;
+        char out[40];
+        if (extract_date_norm(s + i, out, sizeof(out)) == 0)
+            return i;
+    }
+    return n;
+}

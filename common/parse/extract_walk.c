@@ -623,8 +623,10 @@ static char *byline_clean(char *s)
     }
     if (p != s && *p)
         memmove(s, p, strlen(p) + 1);
+    /* A date the byline element also holds ("Jane Doe May 20, 2019", "Jane Doe, 28 April
+     * 2019 at 6:01 am") is not part of the name. */
+    size_t n = extract_date_tail(s);
     /* Trailing separators ("Jane Doe —", "Jane Doe |", "Jane Doe ·"). */
-    size_t n = strlen(s);
     for (;;) {
         if (n > 0 && strchr(" |-,:/", s[n - 1]))
             n--;

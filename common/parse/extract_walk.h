@@ -165,6 +165,11 @@ bool meta_is_url(const char *s);
  * Returns 0, or -1 when s is not a date we can read (out is then ""). */
 int extract_date_norm(const char *s, char *out, size_t outlen);
 
+/* Where a date that ends s begins ("Jane Doe May 20, 2019": at "May"): the first word, after
+ * a space and not the first, from which the rest is a whole date extract_date_norm reads,
+ * starting with a digit, a month's name or a weekday's. strlen(s) when there is none. */
+size_t extract_date_tail(const char *s);
+
 /* Sets up an empty walk; `copy` for the SAX path (strings die with their event). */
 void walk_init(struct walk *w, bool copy);
 

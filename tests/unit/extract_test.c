@@ -435,6 +435,13 @@ static void test_bylines(void)
          "</script>",
          "Ld Name"},
         {"<div id=author>  Jane   Q. Doe  &mdash; </div>", "Jane Q. Doe"},
+        /* a date the byline element also holds is not part of the name */
+        {"<div class=post-author-date><span>By Jane Doe</span> <p>May 20, 2019</p></div>",
+         "Jane Doe"},
+        {"<p class=byline>By Jane Doe, 28 April 2019 at 6:01 am</p>", "Jane Doe"},
+        {"<p class=byline>Jane Doe | Tue, 22 Dec 2016 10:43:37 -0800</p>", "Jane Doe"},
+        /* ... but a name is not cut where no whole date follows */
+        {"<p class=byline>By June May 2019 Jones</p>", "June May 2019 Jones"},
         /* several rel=author links in a row are the page's list of authors */
         {"<p>By <a rel=author href=/ann>Ann Lee</a>, <a rel=author href=/bo>Bo Chen</a> and "
          "<a rel=author href=/cy>Cy Dee</a></p>",
