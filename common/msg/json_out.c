@@ -1,7 +1,6 @@
 /* json_out.c -- see json_out.h. */
 #include "json_out.h"
 
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
